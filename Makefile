@@ -1,0 +1,59 @@
+# The two commands: `make run` (clean clone -> the main job on the embedded default data) and `make test`.
+# Everything installs into .venv from the pinned versions in constraints.txt.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+# No telemetry, ever: the machines have no internet and the data are about people.
+export BENTOML_DO_NOT_TRACK := true
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := 1
+
+# The embedded default register: simulated, so its truth is known.
+PERSONS ?= 200000
+SEED    ?= 20260630
+AS_OF   ?= 2026-06-30
+DATA    ?= data/register.parquet
+
+.PHONY: help install run test lint bench constraints clean
+
+help:
+	@echo "make run      install, simulate the default register into $(DATA) if absent, validate and summarise it"
+	@echo "make test     install and run the whole test suite"
+	@echo "make install  create .venv and install the project with its dev extras"
+	@echo "make lint     ruff"
+	@echo "make bench    benchmarks (figures for the README)"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(DATA): | install
+	$(BIN)/avstand synth --persons $(PERSONS) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
+
+run: install $(DATA)
+	$(BIN)/avstand validate --data $(DATA) --as-of $(AS_OF)
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python benchmarks/synth_validate.py
+
+# Re-pin after changing pyproject.toml: resolves afresh in a scratch venv and writes constraints.txt.
+constraints:
+	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
+	.venv-pin/bin/python -m pip install --quiet -e '.[dev]'
+	.venv-pin/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+	rm -rf .venv-pin
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,168 @@
+"""The feature spec: which feature columns a register extract has and what each may hold."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "DEFAULT_SPEC_PATH",
+    "AuditBands",
+    "Feature",
+    "FeatureSpec",
+    "Label",
+    "SpecError",
+    "load_spec",
+]
+
+DEFAULT_SPEC_PATH = Path(__file__).with_name("feature_spec.yaml")
+
+# Column names the register contract owns; a spec may not redefine them.
+_RESERVED = frozenset({"person_id", "registered_on", "exited_on", "exit_reason", "assessed_on",
+                       "days_registered"})
+
+
+class SpecError(ValueError):
+    """A feature spec that cannot be used; the message names the file, the feature and the rule."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    sv: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class AuditBands(_Strict):
+    """Half-open bands ``[b0, b1), [b1, b2), ...`` that group a number for audits."""
+
+    bands: list[float] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> AuditBands:
+        if any(hi <= lo for lo, hi in zip(self.bands[:-1], self.bands[1:], strict=True)):
+            raise ValueError(f"bands must be strictly increasing, got {self.bands}")
+        return self
+
+    def labels(self) -> list[str]:
+        """Band names such as ``16-24`` for integer bands ``[16, 25)``."""
+        out = []
+        for lo, hi in zip(self.bands[:-1], self.bands[1:], strict=True):
+            if float(lo).is_integer() and float(hi).is_integer():
+                out.append(f"{int(lo)}-{int(hi) - 1}")
+            else:
+                out.append(f"[{lo:g}, {hi:g})")
+        return out
+
+
+class Feature(_Strict):
+    """One feature column of the register extract."""
+
+    type: Literal["category", "number", "boolean"]
+    values: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    integer: bool = False
+    model: bool = True
+    audit: bool | AuditBands = False
+    required: bool = True
+    label: Label
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Feature:
+        if self.type == "category":
+            if not self.values:
+                raise ValueError("a category needs a non-empty list of values")
+            if len(set(self.values)) != len(self.values):
+                raise ValueError(f"category values repeat: {self.values}")
+            if any(v == "" for v in self.values):
+                raise ValueError("a category value may not be empty (empty means missing)")
+        elif self.values is not None:
+            raise ValueError(f"values are only allowed for a category, not a {self.type}")
+        if self.type == "number":
+            if self.min is None or self.max is None:
+                raise ValueError("a number needs both min and max")
+            if not (math.isfinite(self.min) and math.isfinite(self.max)) or self.min > self.max:
+                raise ValueError(f"min {self.min} and max {self.max} must be finite with min <= max")
+        elif self.min is not None or self.max is not None or self.integer:
+            raise ValueError(f"min, max and integer are only allowed for a number, not a {self.type}")
+        if isinstance(self.audit, AuditBands) and self.type != "number":
+            raise ValueError("audit bands are only allowed for a number")
+        return self
+
+
+class FeatureSpec(_Strict):
+    """The feature columns of a register extract, in order.
+
+    Use :func:`load_spec` to read one from YAML.
+    """
+
+    version: Annotated[int, Field(ge=1)] = 1
+    features: dict[str, Feature] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names(self) -> FeatureSpec:
+        clash = sorted(_RESERVED & set(self.features))
+        if clash:
+            raise ValueError(f"feature names {clash} are reserved for the register's spell columns")
+        return self
+
+    @property
+    def model_features(self) -> list[str]:
+        """Names of the features that are model inputs, in spec order."""
+        return [name for name, f in self.features.items() if f.model]
+
+    @property
+    def audit_features(self) -> list[str]:
+        """Names of the features that define audit groups, in spec order."""
+        return [name for name, f in self.features.items() if f.audit]
+
+    def digest(self) -> str:
+        """SHA-256 of the spec's canonical JSON form: equal specs give equal digests."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_spec(path: str | Path | None = None) -> FeatureSpec:
+    """Read and check a feature spec.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A YAML file in the shape of ``models/feature_spec.yaml``; the default spec when omitted.
+
+    Returns
+    -------
+    FeatureSpec
+
+    Raises
+    ------
+    SpecError
+        When the file is missing, is not YAML, or breaks a rule; the message names the feature and rule.
+    """
+    path = Path(path) if path is not None else DEFAULT_SPEC_PATH
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"feature spec {path}: cannot be read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise SpecError(f"feature spec {path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise SpecError(f"feature spec {path}: expected a mapping with a 'features' key")
+    try:
+        return FeatureSpec.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"  {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors(include_url=False)
+        ]
+        raise SpecError(f"feature spec {path} breaks these rules:\n" + "\n".join(lines)) from exc

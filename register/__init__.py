@@ -1,0 +1,128 @@
+"""The register extract: its contract, reading and checking it, writing it, and summarising it.
+
+An extract holds one row per registration spell (``person_id``, ``registered_on``, ``exited_on``,
+``exit_reason``) and the feature columns of a feature spec (see ``models``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from models import FeatureSpec, load_spec
+from register._coverage import observed_from
+from register._parse import parse_extract
+from register._read import ReadError, read_text_table
+from register._summary import format_summary, summarize
+from register._survival import success_share
+from register._validate import PROBLEM_COLUMNS, RULES, SPELL_COLUMNS, find_problems
+from register._write import write_extract
+
+__all__ = [
+    "PROBLEM_COLUMNS",
+    "RULES",
+    "SPELL_COLUMNS",
+    "Extract",
+    "ExtractError",
+    "ReadError",
+    "check_extract",
+    "file_digest",
+    "find_problems",
+    "format_summary",
+    "load_extract",
+    "observed_from",
+    "parse_extract",
+    "read_text_table",
+    "success_share",
+    "summarize",
+    "write_extract",
+]
+
+
+class ExtractError(ValueError):
+    """An extract that breaks the contract; ``problems`` lists every problem found."""
+
+    def __init__(self, path: Path, problems: pd.DataFrame) -> None:
+        self.path, self.problems = path, problems
+        shown = "\n".join(f"  {m}" for m in problems["message"].head(20))
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        super().__init__(f"{path}: {len(problems)} problems\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Extract:
+    """A checked, typed register extract."""
+
+    frame: pd.DataFrame
+    as_of: dt.date
+    as_of_inferred: bool
+    spec: FeatureSpec
+    path: Path
+    sha256: str
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes: the extract's fingerprint."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_extract(
+    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dt.date | None]:
+    """Read an extract as text and find every problem in it.
+
+    Returns
+    -------
+    raw : pandas.DataFrame
+        The extract as text.
+    problems : pandas.DataFrame
+        ``row, column, value, rule, message``; empty when clean.
+    as_of : datetime.date or None
+        The as-of date used: ``as_of`` when given, else the latest date in the extract.
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be read as a table at all.
+    """
+    raw = read_text_table(path)
+    problems, used = find_problems(raw, spec=spec or load_spec(), as_of=as_of)
+    return raw, problems, used
+
+
+def load_extract(
+    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None
+) -> Extract:
+    """Read, check and type an extract; refuse it whole when anything is wrong.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` or ``.parquet`` file.
+    spec : FeatureSpec, optional
+        Its feature columns; the default spec when omitted.
+    as_of : datetime.date, optional
+        The day it was taken; the latest date in it when omitted (``Extract.as_of_inferred`` says so).
+
+    Raises
+    ------
+    ReadError
+        When the file cannot be read as a table.
+    ExtractError
+        When any row breaks a rule; nothing is dropped or coerced.
+    """
+    path = Path(path)
+    spec = spec or load_spec()
+    raw, problems, used = check_extract(path, spec=spec, as_of=as_of)
+    if len(problems) or used is None:
+        raise ExtractError(path, problems)
+    return Extract(frame=parse_extract(raw, spec=spec), as_of=used, as_of_inferred=as_of is None,
+                   spec=spec, path=path, sha256=file_digest(path))

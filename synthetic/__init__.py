@@ -1,0 +1,13 @@
+"""A synthetic register that behaves like the Swedish one, with its truth known.
+
+Exits to work, studies, other and unknown are competing risks; job chances fall with time registered
+through true state dependence and through dynamic selection on an unobserved, gamma-distributed frailty.
+:func:`true_probability` gives, for anyone still registered on an assessment date, the probability of
+work or studies within 180 days with the frailty integrated out.
+"""
+
+from synthetic._params import SimulationParams
+from synthetic._register import simulate_register
+from synthetic._truth import true_probability
+
+__all__ = ["SimulationParams", "simulate_register", "true_probability"]
