@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 __all__ = ["ReadError", "read_text_table"]
@@ -48,33 +48,40 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(
-            path,
-            dtype=object,
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8",
-            quoting=csv.QUOTE_MINIMAL,
-            skip_blank_lines=False,
-        )
+        with path.open(encoding="utf-8", newline="") as handle:
+            header = next(csv.reader(handle), [])
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise ReadError(f"{path}: the file is empty (no header row)") from exc
-    except pd.errors.ParserError as exc:
-        raise ReadError(f"{path}: not a well-formed CSV table ({exc})") from exc
-    # A row with fewer fields than the header comes back with NaN in its missing cells.
-    short = frame.isna().to_numpy().any(axis=1)
-    if short.any():
-        rows = np.flatnonzero(short)[:10] + 1
-        raise ReadError(
-            f"{path}: rows {', '.join(map(str, rows))} have fewer fields than the header "
-            f"(row 1 is the first row after the header)"
+    if not header:
+        raise ReadError(f"{path}: the file is empty (no header row)")
+    _check_header(path, header)
+    # pandas fills a short row's missing cells silently, so Arrow reads the file: it hands every row with
+    # the wrong number of fields to this handler, with its line number when parsing on one thread.
+    ragged: list[str] = []
+
+    def on_ragged(row: pacsv.InvalidRow) -> str:
+        ragged.append(f"row {row.number - 1 if row.number else '?'} has {row.actual_columns} fields, "
+                      f"the header {row.expected_columns}")
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    # pandas renames a repeated header name ("a", "a.1"), so check the header as written.
-    with path.open(encoding="utf-8", newline="") as handle:
-        _check_header(path, next(csv.reader(handle), []))
-    return frame
+    except pa.ArrowInvalid as exc:
+        reason = "not UTF-8 text" if "UTF8" in str(exc) else f"not a well-formed CSV table ({exc})"
+        raise ReadError(f"{path}: {reason}") from exc
+    if ragged:
+        more = f" and {len(ragged) - 10} more" if len(ragged) > 10 else ""
+        raise ReadError(f"{path}: " + "; ".join(ragged[:10]) + more + " (row 1 is the first row after the header)")
+    return _to_text_frame(table)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -92,8 +99,14 @@ def _read_parquet(path: Path) -> pd.DataFrame:
             text = pc.cast(column, pa.string()) if not pa.types.is_string(column.type) else column
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
             raise ReadError(f"{path}: column {name!r} of type {column.type} cannot be read as text") from exc
-        columns[name] = text.fill_null("").to_numpy(zero_copy_only=False).astype(object)
-    return pd.DataFrame(columns, columns=table.column_names)
+        columns[name] = text.fill_null("")
+    return _to_text_frame(pa.table(columns))
+
+
+def _to_text_frame(table: pa.Table) -> pd.DataFrame:
+    columns = {name: table.column(name).to_numpy(zero_copy_only=False).astype(object)
+               for name in table.column_names}
+    return pd.DataFrame(columns, columns=table.column_names, dtype=object)
 
 
 def _check_header(path: Path, names: list[str]) -> None:

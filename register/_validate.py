@@ -90,7 +90,7 @@ def find_problems(
             found.append(_flag(values, name, bad, "bad_date"))
     if "exit_reason" in values:
         reason = values["exit_reason"]
-        found.append(_flag(values, "exit_reason", (reason != "") & ~np.isin(reason, EXIT_REASONS),
+        found.append(_flag(values, "exit_reason", (reason != "") & ~_allowed(reason, list(EXIT_REASONS)),
                            "unknown_category", f"allowed: {', '.join(EXIT_REASONS)} or empty"))
     for name, feature in spec.features.items():
         if name in values:
@@ -106,13 +106,22 @@ def find_problems(
 
 def parse_dates(text: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     """Parse ``YYYY-MM-DD`` text; return the dates (NaT where empty or bad) and a mask of bad values."""
-    series = pd.Series(text, dtype=object)
+    # A register has a few thousand distinct dates in millions of rows: parse each distinct text once.
+    codes, distinct = pd.factorize(np.asarray(text, dtype=object))
+    series = pd.Series(distinct, dtype=object)
     shaped = series.str.fullmatch(_DATE).fillna(False).to_numpy(dtype=bool)
     parsed = pd.to_datetime(series.where(shaped), format="%Y-%m-%d", errors="coerce")
-    in_range = (parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY)
-    parsed = parsed.where(in_range)
-    bad = (series != "").to_numpy() & ~in_range.to_numpy()
-    return parsed, bad
+    in_range = ((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY)).to_numpy()
+    # One resolution everywhere (pandas picks one by input otherwise).
+    parsed = parsed.where(in_range).astype("datetime64[ns]").to_numpy()
+    bad = (series != "").to_numpy() & ~in_range
+    return pd.Series(parsed[codes]), bad[codes]
+
+
+def _allowed(text: np.ndarray, allowed: list[str]) -> np.ndarray:
+    """Mask of values in ``allowed``, comparing each distinct value once."""
+    codes, distinct = pd.factorize(text)
+    return np.isin(distinct, allowed)[codes]
 
 
 def _feature_problems(values: dict[str, np.ndarray], name: str, feature) -> list[pd.DataFrame]:
@@ -122,15 +131,17 @@ def _feature_problems(values: dict[str, np.ndarray], name: str, feature) -> list
     if feature.required:
         out.append(_flag(values, name, empty, "missing_value"))
     if feature.type == "category":
-        out.append(_flag(values, name, ~empty & ~np.isin(text, feature.values), "unknown_category",
+        out.append(_flag(values, name, ~empty & ~_allowed(text, feature.values), "unknown_category",
                          f"allowed: {', '.join(feature.values)}"))
     elif feature.type == "boolean":
-        out.append(_flag(values, name, ~empty & ~np.isin(text, list(_BOOLEANS)), "not_a_boolean"))
+        out.append(_flag(values, name, ~empty & ~_allowed(text, list(_BOOLEANS)), "not_a_boolean"))
     else:
-        series = pd.Series(text, dtype=object)
+        codes, distinct = pd.factorize(text)
+        series = pd.Series(distinct, dtype=object)
         numeric = series.str.fullmatch(_NUMBER).fillna(False).to_numpy(dtype=bool)
+        number = pd.to_numeric(series.where(numeric), errors="coerce").to_numpy(dtype=float)[codes]
+        numeric = numeric[codes]
         out.append(_flag(values, name, ~empty & ~numeric, "not_a_number"))
-        number = pd.to_numeric(series.where(numeric), errors="coerce").to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
             outside = numeric & ((number < feature.min) | (number > feature.max) | ~np.isfinite(number))
             out.append(_flag(values, name, outside, "out_of_range", f"allowed: {feature.min:g} to {feature.max:g}"))
@@ -179,7 +190,7 @@ def _overlaps(values: dict[str, np.ndarray], dates: dict[str, pd.Series], duplic
     rows = np.flatnonzero(usable)
     if len(rows) < 2:
         return _rows(np.array([], dtype=int), "", [], "overlapping_spells", [])
-    person = values["person_id"][rows]
+    person = pd.factorize(values["person_id"][rows])[0]  # integers sort far faster than strings
     s, e = start[rows], np.where(end[rows] == nat, 10**7, end[rows])
     order = np.lexsort((s, person))
     rows, person, s, e = rows[order], person[order], s[order], e[order]
