@@ -17,7 +17,7 @@ from models import FeatureSpec, load_spec
 from register._coverage import observed_from
 from register._parse import parse_extract
 from register._read import ReadError, read_text_table
-from register._summary import format_summary, summarize
+from register._summary import format_summary, stock_on, summarize
 from register._survival import success_share
 from register._validate import PROBLEM_COLUMNS, RULES, SPELL_COLUMNS, find_problems
 from register._write import write_extract
@@ -37,6 +37,7 @@ __all__ = [
     "observed_from",
     "parse_extract",
     "read_text_table",
+    "stock_on",
     "success_share",
     "summarize",
     "write_extract",

@@ -6,11 +6,9 @@ import numpy as np
 import pandas as pd
 
 from models import EXIT_REASONS, FeatureSpec
-from register._validate import SPELL_COLUMNS, parse_dates
+from register._validate import BOOLEANS, SPELL_COLUMNS, parse_dates
 
 __all__ = ["parse_extract"]
-
-_BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
 
 
 def parse_extract(raw: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
@@ -32,7 +30,7 @@ def parse_extract(raw: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
         elif feature.type == "number":
             out[name] = pd.to_numeric(text.replace("", np.nan), errors="raise").astype(float)
         elif feature.required:
-            out[name] = text.map(_BOOLEANS).astype(bool)
+            out[name] = text.map(BOOLEANS).astype(bool)
         else:
-            out[name] = text.map(lambda v: _BOOLEANS.get(v, pd.NA)).astype("boolean")
+            out[name] = text.map(lambda v: BOOLEANS.get(v, pd.NA)).astype("boolean")
     return out.loc[:, list(SPELL_COLUMNS) + list(spec.features)]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from models import EXIT_REASONS, FeatureSpec
 
-__all__ = ["PROBLEM_COLUMNS", "RULES", "SPELL_COLUMNS", "find_problems", "parse_dates"]
+__all__ = ["BOOLEANS", "PROBLEM_COLUMNS", "RULES", "SPELL_COLUMNS", "find_problems", "parse_dates"]
 
 SPELL_COLUMNS = ("person_id", "registered_on", "exited_on", "exit_reason")
 PROBLEM_COLUMNS = ("row", "column", "value", "rule", "message")
@@ -40,7 +40,7 @@ RULES = {
 
 _DATE = r"\d{4}-\d{2}-\d{2}"
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
+BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
 _FIRST_DAY, _LAST_DAY = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
 
 
@@ -134,7 +134,7 @@ def _feature_problems(values: dict[str, np.ndarray], name: str, feature) -> list
         out.append(_flag(values, name, ~empty & ~_allowed(text, feature.values), "unknown_category",
                          f"allowed: {', '.join(feature.values)}"))
     elif feature.type == "boolean":
-        out.append(_flag(values, name, ~empty & ~_allowed(text, list(_BOOLEANS)), "not_a_boolean"))
+        out.append(_flag(values, name, ~empty & ~_allowed(text, list(BOOLEANS)), "not_a_boolean"))
     else:
         codes, distinct = pd.factorize(text)
         series = pd.Series(distinct, dtype=object)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from register import observed_from, success_share
-from register._summary import stock_on
+from register import observed_from, stock_on, success_share
 
 
 @pytest.fixture(scope="module")

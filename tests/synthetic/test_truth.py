@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 
 from models import HORIZON_DAYS
-from register import success_share
-from register._summary import stock_on
+from register import stock_on, success_share
 from synthetic import SimulationParams, simulate_register, true_probability
 from synthetic._engine import simulate_spells
 from synthetic._hazards import linear_predictors
