@@ -1,8 +1,13 @@
-"""The shared core: what a model is (feature spec, outcome definition, and later the scoring bundle).
+"""The shared core: what a model is.
 
-``training``, ``audits`` and ``serving`` build on this package and never on each other's internals.
+The feature spec, the outcome definition, preprocessing from a raw record, the calibrator, the outcome
+policy and the scoring bundle (``Scorer``). The MLflow wrapper lives in ``models.bundle`` (imported on
+its own, since it pulls in MLflow). ``training``, ``audits`` and ``serving`` build on this package and
+never on each other's internals.
 """
 
+from models._calibrator import Calibrator
+from models._features import DERIVED_FEATURES, RecordError, model_columns, prepare
 from models._outcome import (
     EXIT_REASONS,
     HORIZON_DAYS,
@@ -10,6 +15,8 @@ from models._outcome import (
     SUCCESS_REASONS,
     registration_band,
 )
+from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
+from models._scorer import BundleError, Scorer
 from models._spec import (
     DEFAULT_SPEC_PATH,
     AuditBands,
@@ -21,16 +28,29 @@ from models._spec import (
 )
 
 __all__ = [
+    "DEFAULT_POLICY_PATH",
     "DEFAULT_SPEC_PATH",
+    "DERIVED_FEATURES",
     "EXIT_REASONS",
     "HORIZON_DAYS",
+    "OUTCOMES",
     "REGISTRATION_BANDS",
     "SUCCESS_REASONS",
     "AuditBands",
+    "BundleError",
+    "Calibrator",
+    "Cutoffs",
     "Feature",
     "FeatureSpec",
     "Label",
+    "Policy",
+    "PolicyError",
+    "RecordError",
+    "Scorer",
     "SpecError",
+    "load_policy",
     "load_spec",
+    "model_columns",
+    "prepare",
     "registration_band",
 ]

@@ -8,8 +8,9 @@ import math
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from models._yaml import load_yaml_model
 
 __all__ = [
     "DEFAULT_SPEC_PATH",
@@ -150,19 +151,4 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         When the file is missing, is not YAML, or breaks a rule; the message names the feature and rule.
     """
     path = Path(path) if path is not None else DEFAULT_SPEC_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"feature spec {path}: cannot be read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise SpecError(f"feature spec {path}: not valid YAML ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise SpecError(f"feature spec {path}: expected a mapping with a 'features' key")
-    try:
-        return FeatureSpec.model_validate(raw)
-    except ValidationError as exc:
-        lines = [
-            f"  {'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            for err in exc.errors(include_url=False)
-        ]
-        raise SpecError(f"feature spec {path} breaks these rules:\n" + "\n".join(lines)) from exc
+    return load_yaml_model(path, FeatureSpec, what="feature spec", error=SpecError)

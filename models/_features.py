@@ -1,0 +1,100 @@
+"""Preprocessing: from raw jobseeker records and an assessment date to the model's input columns.
+
+One function serves training (landmark snapshots) and scoring (raw records), so that the two cannot
+differ. A record holds the spec's feature columns, ``registered_on`` and ``assessed_on``; the model also
+sees ``days_registered`` (assessed_on - registered_on) and the month of the assessment (job chances are
+seasonal).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models._spec import FeatureSpec
+
+__all__ = ["DERIVED_FEATURES", "RecordError", "model_columns", "prepare"]
+
+DERIVED_FEATURES = ("days_registered", "assessment_month")
+_TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
+
+
+class RecordError(ValueError):
+    """A raw record the model cannot score; the message names the row, column, value and rule."""
+
+
+def model_columns(spec: FeatureSpec) -> list[str]:
+    """The model's input columns, in order."""
+    return [*spec.model_features, *DERIVED_FEATURES]
+
+
+def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
+    """The model's input columns for raw records.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        The spec's model features (categories as text, booleans as ``bool`` or ``true``/``false``,
+        numbers), ``registered_on`` and ``assessed_on`` (dates or ``YYYY-MM-DD`` text).
+    spec : FeatureSpec
+
+    Returns
+    -------
+    pandas.DataFrame
+        Categories as pandas categoricals with the spec's categories in spec order (so codes never
+        depend on the data), booleans and numbers as ``float64``.
+
+    Raises
+    ------
+    RecordError
+        For a missing column or value, an unknown category, a number out of range, a bad date, or an
+        assessment before registration. Nothing is guessed.
+    """
+    missing = [c for c in ["registered_on", "assessed_on", *spec.model_features] if c not in records.columns]
+    if missing:
+        raise RecordError(f"records lack the columns {missing}")
+    registered = _dates(records, "registered_on")
+    assessed = _dates(records, "assessed_on")
+    days = (assessed - registered).dt.days.to_numpy()
+    if (days < 0).any():
+        row = int(np.flatnonzero(days < 0)[0])
+        raise RecordError(f"row {row}: assessed_on {assessed.iloc[row].date()} is before registered_on "
+                          f"{registered.iloc[row].date()}")
+    out = {}
+    for name in spec.model_features:
+        feature, column = spec.features[name], records[name]
+        if feature.type == "category":
+            values = column.astype(object)
+            known = values.isin(feature.values).to_numpy()
+            _refuse(records, name, ~known, f"allowed: {', '.join(feature.values)}")
+            out[name] = pd.Categorical(values, categories=feature.values)
+        elif feature.type == "boolean":
+            values = column.astype(object)
+            is_true = values.isin(_TRUE).to_numpy()
+            _refuse(records, name, ~(is_true | values.isin(_FALSE).to_numpy()), "expected true or false")
+            out[name] = is_true.astype(float)
+        else:
+            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            bad = ~np.isfinite(values) | (values < feature.min) | (values > feature.max)
+            _refuse(records, name, bad, f"a number from {feature.min:g} to {feature.max:g}")
+            out[name] = values
+    out["days_registered"] = days.astype(float)
+    out["assessment_month"] = assessed.dt.month.to_numpy(dtype=float)
+    return pd.DataFrame(out, index=records.index)
+
+
+def _dates(records: pd.DataFrame, name: str) -> pd.Series:
+    column = records[name]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        parsed = column.astype("datetime64[ns]")
+    else:
+        parsed = pd.to_datetime(column.astype(object), format="%Y-%m-%d", errors="coerce")
+    _refuse(records, name, parsed.isna().to_numpy(), "a date written YYYY-MM-DD")
+    return parsed.reset_index(drop=True)
+
+
+def _refuse(records: pd.DataFrame, name: str, bad: np.ndarray, rule: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise RecordError(f"row {row}, column {name}: {records[name].iloc[row]!r} is not accepted ({rule}); "
+                          f"{int(bad.sum())} such rows")

@@ -1,0 +1,101 @@
+"""The scoring bundle: everything needed to turn a raw record into a probability and a recommendation.
+
+Saved as a folder of plain files (booster as LightGBM text, calibrator as JSON, the feature spec and the
+policy as YAML) with a manifest of their SHA-256 sums, checked on load: an altered file is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import yaml
+
+from models._calibrator import Calibrator
+from models._features import model_columns, prepare
+from models._policy import Policy, load_policy
+from models._spec import FeatureSpec, load_spec
+
+__all__ = ["BundleError", "Scorer"]
+
+_FILES = ("booster.txt", "calibrator.json", "feature_spec.yaml", "policy.yaml")
+
+
+class BundleError(ValueError):
+    """A bundle folder that is incomplete or whose files do not match their recorded checksums."""
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """A booster, its calibrator, the feature spec and the outcome policy."""
+
+    booster: lgb.Booster
+    calibrator: Calibrator
+    spec: FeatureSpec
+    policy: Policy
+
+    def raw_score(self, inputs: pd.DataFrame) -> np.ndarray:
+        """The booster's log-odds for prepared inputs (see ``models.prepare``)."""
+        return self.booster.predict(inputs.loc[:, model_columns(self.spec)], raw_score=True, num_threads=1)
+
+    def probability(self, inputs: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities for prepared inputs."""
+        return self.calibrator.apply(self.raw_score(inputs))
+
+    def predict(self, records: pd.DataFrame) -> pd.DataFrame:
+        """Score raw records: ``probability``, ``outcome``, ``level``, ``days_registered``."""
+        inputs = prepare(records, spec=self.spec)
+        probability = self.probability(inputs)
+        days = inputs["days_registered"].to_numpy().astype(int)
+        outcome, level = self.policy.decide(probability, days)
+        return pd.DataFrame({"probability": probability, "outcome": outcome, "level": level,
+                             "days_registered": days}, index=records.index)
+
+    def contributions(self, inputs: pd.DataFrame) -> pd.DataFrame:
+        """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``."""
+        values = self.booster.predict(inputs.loc[:, model_columns(self.spec)], pred_contrib=True, num_threads=1)
+        return pd.DataFrame(values, columns=[*model_columns(self.spec), "bias"], index=inputs.index)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the bundle's files and their manifest into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "booster.txt").write_text(self.booster.model_to_string(), encoding="utf-8")
+        (folder / "calibrator.json").write_text(json.dumps(self.calibrator.to_dict(), indent=1), encoding="utf-8")
+        (folder / "feature_spec.yaml").write_text(
+            yaml.safe_dump(self.spec.model_dump(mode="json", exclude_defaults=False), allow_unicode=True,
+                           sort_keys=False), encoding="utf-8")
+        (folder / "policy.yaml").write_text(
+            yaml.safe_dump(self.policy.model_dump(mode="json", by_alias=True), allow_unicode=True, sort_keys=False),
+            encoding="utf-8")
+        manifest = {name: _sha256(folder / name) for name in _FILES}
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Scorer:
+        """Read a bundle folder, refusing it when a file is missing or altered."""
+        folder = Path(folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise BundleError(f"bundle {folder}: no readable manifest.json ({exc})") from exc
+        for name in _FILES:
+            path = folder / name
+            if not path.is_file():
+                raise BundleError(f"bundle {folder}: {name} is missing")
+            if _sha256(path) != manifest.get(name):
+                raise BundleError(f"bundle {folder}: {name} does not match its recorded checksum (altered?)")
+        booster = lgb.Booster(model_str=(folder / "booster.txt").read_text(encoding="utf-8"))
+        calibrator = Calibrator.from_dict(json.loads((folder / "calibrator.json").read_text(encoding="utf-8")))
+        return cls(booster=booster, calibrator=calibrator, spec=load_spec(folder / "feature_spec.yaml"),
+                   policy=load_policy(folder / "policy.yaml"))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
