@@ -8,6 +8,7 @@ never on each other's internals.
 
 from models._calibrator import Calibrator
 from models._features import DERIVED_FEATURES, RecordError, model_columns, prepare
+from models._metrics import binary_metrics, metrics_by_band
 from models._outcome import (
     EXIT_REASONS,
     HORIZON_DAYS,
@@ -48,8 +49,10 @@ __all__ = [
     "RecordError",
     "Scorer",
     "SpecError",
+    "binary_metrics",
     "load_policy",
     "load_spec",
+    "metrics_by_band",
     "model_columns",
     "prepare",
     "registration_band",

@@ -64,6 +64,10 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
     for name in spec.model_features:
         feature, column = spec.features[name], records[name]
         if feature.type == "category":
+            if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == feature.values:
+                _refuse(records, name, column.isna().to_numpy(), f"allowed: {', '.join(feature.values)}")
+                out[name] = column.array  # already coded in spec order: nothing to check or recode
+                continue
             values = column.astype(object)
             known = values.isin(feature.values).to_numpy()
             _refuse(records, name, ~known, f"allowed: {', '.join(feature.values)}")

@@ -1,6 +1,5 @@
 """The scoring bundle as an MLflow model (a custom pyfunc), registered as ``avstand``."""
 
-from __future__ import annotations
 
 from pathlib import Path
 
@@ -9,9 +8,11 @@ import pandas as pd
 
 from models._scorer import Scorer
 
-__all__ = ["REGISTERED_MODEL_NAME", "AvstandModel"]
+__all__ = ["ENTRY_POINT", "REGISTERED_MODEL_NAME", "AvstandModel"]
 
 REGISTERED_MODEL_NAME = "avstand"
+# Logged as the model's code, so that MLflow stores no pickled object (see ``_pyfunc_entry.py``).
+ENTRY_POINT = Path(__file__).with_name("_pyfunc_entry.py")
 
 
 class AvstandModel(mlflow.pyfunc.PythonModel):
@@ -21,5 +22,7 @@ class AvstandModel(mlflow.pyfunc.PythonModel):
     def load_context(self, context) -> None:
         self.scorer = Scorer.load(Path(context.artifacts["bundle"]))
 
+    # No MLflow signature: MLflow's schema enforcement refuses an integer where a float is declared, so
+    # records are checked by ``models.prepare`` instead, which names the row, column, value and rule.
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         return self.scorer.predict(model_input)

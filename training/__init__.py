@@ -1,4 +1,31 @@
 """Training: landmark snapshots of the stock, censoring weights, the LightGBM model and its comparators.
 
-Builds on ``models`` and ``register``; never on ``audits`` or ``serving``.
+Builds on ``models`` and ``register`` (and ``synthetic`` for the oracle); never on ``audits`` or
+``serving``.
 """
+
+from training._censoring import censoring_weights
+from training._config import DEFAULT_CONFIG_PATH, ConfigError, TrainConfig, load_config
+from training._landmarks import STATUSES, build_landmarks
+from training._pipeline import TrainResult, monotone_violations, train
+from training._splits import PERIODS, Periods, TrainingDataError, assign_periods
+from training._tracking import EXPERIMENT, tracking_uri
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "EXPERIMENT",
+    "PERIODS",
+    "STATUSES",
+    "ConfigError",
+    "Periods",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDataError",
+    "assign_periods",
+    "build_landmarks",
+    "censoring_weights",
+    "load_config",
+    "monotone_violations",
+    "tracking_uri",
+    "train",
+]

@@ -1,0 +1,92 @@
+"""Out-of-time periods that mimic deployment: train on the past, calibrate on the recent past, test on
+the latest assessment dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models import HORIZON_DAYS, REGISTRATION_BANDS, registration_band
+
+__all__ = ["PERIODS", "Periods", "TrainingDataError", "assign_periods"]
+
+PERIODS = ("train", "calibration", "test")
+
+
+class TrainingDataError(ValueError):
+    """The extract cannot support a trustworthy model: too few rows for a period, a band with no events."""
+
+
+@dataclass(frozen=True)
+class Periods:
+    """The first assessment date of the calibration and test periods, and the last of each."""
+
+    train_last: dt.date
+    calibration_start: dt.date
+    test_start: dt.date
+    test_last: dt.date
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v.isoformat() for k, v in self.__dict__.items()}
+
+
+def assign_periods(
+    snapshots: pd.DataFrame,
+    *,
+    test_months: int,
+    calibration_months: int,
+    min_rows: int,
+    min_events_per_band: int,
+    horizon: int = HORIZON_DAYS,
+) -> tuple[np.ndarray, Periods]:
+    """Label each snapshot ``train``, ``calibration``, ``test`` or ``gap``.
+
+    The test set is the last ``test_months`` monthly assessment dates (with the registration-day
+    snapshots on or after the first of them), the calibration period the ``calibration_months`` before.
+    Training rows come only from assessment dates whose window ends before the calibration period starts;
+    rows in between (``gap``) are used nowhere, so no training outcome overlaps the calibration period.
+
+    Raises
+    ------
+    TrainingDataError
+        When there are too few monthly dates, a period has fewer than ``min_rows`` rows, or a
+        registration-time band has fewer than ``min_events_per_band`` successes in the calibration or
+        test period.
+    """
+    monthly = np.unique(snapshots.loc[snapshots["kind"] == "monthly", "assessed_on"].to_numpy())
+    need = test_months + calibration_months + 1
+    if len(monthly) < need:
+        raise TrainingDataError(
+            f"the extract has {len(monthly)} complete monthly assessment dates; at least {need} are needed "
+            f"({test_months} test + {calibration_months} calibration + training months before them)")
+    test_start = monthly[-test_months]
+    calibration_start = monthly[-(test_months + calibration_months)]
+    assessed = snapshots["assessed_on"].to_numpy()
+    window_end = assessed + np.timedelta64(horizon - 1, "D")
+    period = np.full(len(snapshots), "gap", dtype=object)
+    period[window_end < calibration_start] = "train"
+    period[(assessed >= calibration_start) & (assessed < test_start)] = "calibration"
+    period[assessed >= test_start] = "test"
+
+    bands = registration_band(snapshots["days_registered"].to_numpy())
+    success = (snapshots["status"] == "success").to_numpy()
+    for name in PERIODS:
+        rows = period == name
+        if rows.sum() < min_rows:
+            raise TrainingDataError(f"the {name} period has {int(rows.sum())} snapshot rows; at least {min_rows} "
+                                    "are needed (a larger extract, or fewer test/calibration months)")
+        if name == "train":
+            continue
+        for label, _, _ in REGISTRATION_BANDS:
+            events = int((rows & success & (bands == label)).sum())
+            if events < min_events_per_band:
+                raise TrainingDataError(
+                    f"the {name} period has {events} successes among those registered {label}; at least "
+                    f"{min_events_per_band} are needed to judge calibration in every registration-time band")
+    as_date = lambda v: pd.Timestamp(v).date()  # noqa: E731
+    train_dates = assessed[period == "train"]
+    return period, Periods(train_last=as_date(train_dates.max()), calibration_start=as_date(calibration_start),
+                           test_start=as_date(test_start), test_last=as_date(assessed.max()))
