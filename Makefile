@@ -19,7 +19,7 @@ DATA    ?= data/register.parquet
 .PHONY: help install run test lint bench constraints clean
 
 help:
-	@echo "make run      install, simulate the default register into $(DATA) if absent, validate and summarise it"
+	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train a model version"
 	@echo "make test     install and run the whole test suite"
 	@echo "make install  create .venv and install the project with its dev extras"
 	@echo "make lint     ruff"
@@ -38,6 +38,7 @@ $(DATA): | install
 
 run: install $(DATA)
 	$(BIN)/avstand validate --data $(DATA) --as-of $(AS_OF)
+	$(BIN)/avstand train --data $(DATA) --as-of $(AS_OF)
 
 test: install
 	$(BIN)/python -m pytest
@@ -47,6 +48,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/synth_validate.py
+	$(BIN)/python benchmarks/train.py
 
 # Re-pin after changing pyproject.toml: resolves afresh in a scratch venv and writes constraints.txt.
 constraints:
@@ -57,3 +59,4 @@ constraints:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	@echo "data/, mlflow.db and mlartifacts/ are kept: remove them by hand to start the registry afresh"

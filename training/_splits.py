@@ -86,7 +86,10 @@ def assign_periods(
                 raise TrainingDataError(
                     f"the {name} period has {events} successes among those registered {label}; at least "
                     f"{min_events_per_band} are needed to judge calibration in every registration-time band")
-    as_date = lambda v: pd.Timestamp(v).date()  # noqa: E731
     train_dates = assessed[period == "train"]
-    return period, Periods(train_last=as_date(train_dates.max()), calibration_start=as_date(calibration_start),
-                           test_start=as_date(test_start), test_last=as_date(assessed.max()))
+    return period, Periods(train_last=_date(train_dates.max()), calibration_start=_date(calibration_start),
+                           test_start=_date(test_start), test_last=_date(assessed.max()))
+
+
+def _date(value: np.datetime64) -> dt.date:
+    return pd.Timestamp(value).date()

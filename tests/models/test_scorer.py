@@ -1,0 +1,102 @@
+"""The scoring bundle: preprocessing from raw records, save and load, refusing altered files."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+from models import BundleError, Calibrator, RecordError, Scorer, load_policy, load_spec, model_columns, prepare
+
+SPEC = load_spec()
+
+
+def _records(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, feature in SPEC.features.items():
+        if feature.type == "category":
+            out[name] = rng.choice(feature.values, n)
+        elif feature.type == "boolean":
+            out[name] = rng.random(n) < 0.3
+        else:
+            out[name] = rng.integers(int(feature.min), int(feature.max) + 1, n).astype(float)
+    days = pd.to_timedelta(rng.integers(0, 300, n), "D")
+    out["registered_on"] = (pd.Timestamp("2024-01-01") + days).strftime("%Y-%m-%d")
+    out["assessed_on"] = "2024-12-01"
+    return pd.DataFrame(out)
+
+
+@pytest.fixture(scope="module")
+def scorer() -> Scorer:
+    records = _records()
+    inputs = prepare(records, spec=SPEC)
+    label = (np.random.default_rng(1).random(len(inputs)) < 0.4).astype(int)
+    booster = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "deterministic": True,
+                         "min_data_in_leaf": 5}, lgb.Dataset(inputs[model_columns(SPEC)], label=label),
+                        num_boost_round=20)
+    return Scorer(booster=booster, calibrator=Calibrator(kind="platt", slope=0.9, intercept=0.1), spec=SPEC,
+                  policy=load_policy())
+
+
+def test_prepare_derives_days_registered_and_month():
+    inputs = prepare(_records(3).assign(registered_on="2024-11-01"), spec=SPEC)
+    assert inputs["days_registered"].tolist() == [30.0] * 3
+    assert inputs["assessment_month"].tolist() == [12.0] * 3
+    assert list(inputs["sex"].cat.categories) == SPEC.features["sex"].values
+
+
+@pytest.mark.parametrize(("column", "value", "fragment"), [
+    ("sex", "unknown", "column sex: 'unknown' is not accepted"),
+    ("age", 12.0, "column age: 12.0 is not accepted"),
+    ("age", float("nan"), "column age"),
+    ("disability", "yes", "column disability: 'yes'"),
+    ("registered_on", "2024-02-30", "column registered_on"),
+    ("assessed_on", "2023-01-01", "is before registered_on"),
+])
+def test_prepare_refuses_what_it_cannot_score(column, value, fragment):
+    records = _records(5)
+    records[column] = records[column].astype(object)
+    records.loc[2, column] = value
+    with pytest.raises(RecordError, match="row 2") as caught:
+        prepare(records, spec=SPEC)
+    assert fragment in str(caught.value)
+
+
+def test_prepare_names_missing_columns():
+    with pytest.raises(RecordError, match="county"):
+        prepare(_records(2).drop(columns=["county"]), spec=SPEC)
+
+
+def test_saved_bundle_scores_identically(scorer, tmp_path):
+    records = _records(200, seed=5)
+    before = scorer.predict(records)
+    loaded = Scorer.load(scorer.save(tmp_path / "bundle"))
+    after = loaded.predict(records)
+    assert np.array_equal(before["probability"].to_numpy(), after["probability"].to_numpy())
+    pd.testing.assert_frame_equal(before, after)
+    assert set(after.columns) == {"probability", "outcome", "level", "days_registered"}
+
+
+def test_contributions_add_up_to_the_raw_score(scorer):
+    inputs = prepare(_records(50, seed=3), spec=SPEC)
+    contributions = scorer.contributions(inputs)
+    np.testing.assert_allclose(contributions.sum(axis=1), scorer.raw_score(inputs), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["booster.txt", "calibrator.json", "policy.yaml", "feature_spec.yaml"])
+def test_an_altered_or_missing_file_is_refused(scorer, tmp_path, name):
+    folder = scorer.save(tmp_path / "bundle")
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    with pytest.raises(BundleError, match=f"{name} does not match its recorded checksum"):
+        Scorer.load(folder)
+    path.unlink()
+    with pytest.raises(BundleError, match=f"{name} is missing"):
+        Scorer.load(folder)
+
+
+def test_platt_calibrator_must_keep_the_ranking():
+    with pytest.raises(ValueError, match="positive slope"):
+        Calibrator(kind="platt", slope=-0.5)

@@ -1,0 +1,141 @@
+"""Model-behaviour tests of a real training run: `avstand train` on a 100,000-person synthetic register,
+tracked in a real MLflow store (SQLite in a temporary folder)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from models import REGISTRATION_BANDS, Scorer, registration_band
+
+BANDS = [label for label, _, _ in REGISTRATION_BANDS]
+
+
+def avstand(*args, cwd, env):
+    return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=900, check=False)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("train")
+    env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
+    made = avstand("synth", "--persons", 100_000, "--seed", 7, "--out", folder / "register.parquet",
+                   cwd=folder, env=env)
+    assert made.returncode == 0, made.stderr
+    trained = avstand("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30", cwd=folder, env=env)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    client = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
+    version = client.get_model_version("avstand", "1")
+    mlflow_run = client.get_run(version.run_id)
+    test_set = pd.read_parquet(client.download_artifacts(version.run_id, "training/test_set.parquet", str(folder)))
+    return {"folder": folder, "env": env, "client": client, "version": version, "run": mlflow_run,
+            "test_set": test_set, "stdout": trained.stdout, "stderr": trained.stderr}
+
+
+def _metric(run, name: str, model: str = "model", band: str = "overall") -> float:
+    key = {label: label.replace(" months", "m").replace("+", "plus") for label in BANDS}.get(band, band)
+    return run["run"].data.metrics[f"test.{model}.{key}.{name}"]
+
+
+def test_calibrated_in_every_registration_time_band(run):
+    for band in BANDS:
+        assert abs(_metric(run, "calibration_in_the_large", band=band)) <= 0.015, band
+
+
+def test_close_to_the_truth_person_by_person(run):
+    assert run["run"].data.metrics["test.model.oracle_mae"] <= 0.03
+    test = run["test_set"]
+    days = (pd.to_datetime(test["assessed_on"]) - pd.to_datetime(test["registered_on"])).dt.days.to_numpy()
+    bands = registration_band(days)
+    for band in BANDS:
+        mask = bands == band
+        assert abs(test.loc[mask, "p_model"].mean() - test.loc[mask, "p_oracle"].mean()) <= 0.015, band
+
+
+def test_discriminates_nearly_as_well_as_the_truth_and_better_than_logistic(run):
+    auc, oracle, logistic = (_metric(run, "auc", m) for m in ("model", "oracle", "logistic"))
+    assert oracle - auc <= 0.01
+    assert auc > logistic
+
+
+def test_registration_blind_comparator_reproduces_the_ifau_finding(run):
+    for band in ("12-24 months", "24+ months"):
+        assert _metric(run, "calibration_in_the_large", "registration_blind", band) >= 0.05
+        assert _metric(run, "calibration_in_the_large", "model", band) < 0.05
+
+
+def test_more_days_registered_never_raises_the_probability(run):
+    assert run["run"].data.metrics["test.model.monotone_violations"] == 0
+    mlflow.set_tracking_uri(run["env"]["MLFLOW_TRACKING_URI"])
+    model_dir = mlflow.artifacts.download_artifacts(artifact_uri="models:/avstand/1",
+                                                    dst_path=str(run["folder"] / "bundle"))
+    scorer = Scorer.load(f"{model_dir}/artifacts/bundle")
+    rows = run["test_set"].sample(300, random_state=0)
+    registered = pd.to_datetime(rows["assessed_on"])
+    probabilities = []
+    for days in (0, 30, 120, 240, 400, 800, 1500):
+        shifted = rows.assign(registered_on=(registered - pd.Timedelta(days=days)).dt.strftime("%Y-%m-%d"))
+        probabilities.append(scorer.predict(shifted)["probability"].to_numpy())
+    assert np.all(np.diff(np.vstack(probabilities), axis=0) <= 0)
+
+
+def test_bundle_loaded_back_scores_raw_records_bit_for_bit(run):
+    mlflow.set_tracking_uri(run["env"]["MLFLOW_TRACKING_URI"])
+    model = mlflow.pyfunc.load_model("models:/avstand/1")
+    test = run["test_set"]
+    records = test.drop(columns=[c for c in test.columns if c.startswith("p_")] + ["label", "weight", "person_id"])
+    scored = model.predict(records)
+    assert np.array_equal(scored["probability"].to_numpy(), test["p_model"].to_numpy())
+    assert set(scored["outcome"]) <= {"too_close", "suitable", "in_depth_support"}
+    assert set(scored.loc[scored["outcome"] == "suitable", "level"]) <= {"A", "B", "C"}
+    assert scored.loc[scored["outcome"] != "suitable", "level"].isna().all()
+
+
+def test_the_run_records_what_an_auditor_needs(run):
+    tags = run["run"].data.tags
+    for key in ("data.sha256", "data.as_of", "spec.sha256", "policy.sha256", "policy.version", "code.git_commit",
+                "calibrator", "period.test_start"):
+        assert tags.get(key), key
+    assert tags["data.as_of"] == "2026-06-30"
+    metrics = run["run"].data.metrics
+    assert metrics["rows.rows_test"] > 1000 and metrics["rows.rows_censored"] > 0
+    assert {f"test.{m}.overall.auc" for m in ("model", "registration_blind", "logistic", "oracle")} <= set(metrics)
+    artifacts = {a.path for a in run["client"].list_artifacts(run["run"].info.run_id, "training")}
+    assert {"training/calibration_by_band.png", "training/reliability.png", "training/metrics.json",
+            "training/row_counts.json", "training/test_set.parquet"} <= artifacts
+    assert run["version"].tags["data.sha256"] == tags["data.sha256"]
+    assert not run["client"].get_registered_model("avstand").aliases  # registered, not promoted
+
+
+def test_progress_and_result_are_shown(run):
+    for stage in ("landmarks:", "periods:", "best round", "calibrator:", "registered avstand version 1"):
+        assert stage in run["stderr"], stage
+    assert "registered avstand version 1" in run["stdout"] and "24+ months" in run["stdout"]
+
+
+def test_an_invalid_extract_registers_nothing(run, tmp_path):
+    frame = pd.read_parquet(run["folder"] / "register.parquet")
+    frame.loc[3, "birth_region"] = "atlantis"
+    bad = tmp_path / "bad.parquet"
+    frame.to_parquet(bad)
+    result = avstand("train", "--data", bad, cwd=tmp_path, env=run["env"])
+    assert result.returncode == 2
+    assert "row 4, column birth_region: 'atlantis'" in result.stderr and "nothing was registered" in result.stderr
+    versions = run["client"].search_model_versions("name='avstand'")
+    assert [int(v.version) for v in versions] == [1]
+
+
+def test_too_small_an_extract_is_a_clear_error(run, tmp_path):
+    made = avstand("synth", "--persons", 300, "--out", tmp_path / "tiny.csv", cwd=tmp_path, env=run["env"])
+    assert made.returncode == 0
+    result = avstand("train", "--data", tmp_path / "tiny.csv", cwd=tmp_path, env=run["env"])
+    assert result.returncode == 2
+    assert "at least" in result.stderr and "Traceback" not in result.stderr
