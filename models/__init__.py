@@ -7,7 +7,14 @@ never on each other's internals.
 """
 
 from models._calibrator import Calibrator
-from models._features import DERIVED_FEATURES, RecordError, model_columns, prepare
+from models._features import (
+    DERIVED_FEATURES,
+    RecordError,
+    categorical_indices,
+    model_columns,
+    model_matrix,
+    prepare,
+)
 from models._metrics import binary_metrics, metrics_by_band
 from models._outcome import (
     EXIT_REASONS,
@@ -50,10 +57,12 @@ __all__ = [
     "Scorer",
     "SpecError",
     "binary_metrics",
+    "categorical_indices",
     "load_policy",
     "load_spec",
     "metrics_by_band",
     "model_columns",
+    "model_matrix",
     "prepare",
     "registration_band",
 ]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from models._spec import FeatureSpec
 
-__all__ = ["DERIVED_FEATURES", "RecordError", "model_columns", "prepare"]
+__all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_columns", "model_matrix", "prepare"]
 
 DERIVED_FEATURES = ("days_registered", "assessment_month")
 _TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
@@ -26,6 +26,27 @@ class RecordError(ValueError):
 def model_columns(spec: FeatureSpec) -> list[str]:
     """The model's input columns, in order."""
     return [*spec.model_features, *DERIVED_FEATURES]
+
+
+def categorical_indices(spec: FeatureSpec) -> list[int]:
+    """Positions of the category features among ``model_columns``."""
+    return [i for i, name in enumerate(model_columns(spec))
+            if name in spec.features and spec.features[name].type == "category"]
+
+
+def model_matrix(inputs: pd.DataFrame, *, spec: FeatureSpec) -> np.ndarray:
+    """The prepared inputs as the booster's float32 matrix: categories as their codes in spec order.
+
+    Every value is a whole number below 2**24 (codes, ages, days, months), so float32 holds it exactly and
+    takes half the memory of float64 on millions of training rows.
+    """
+    columns = model_columns(spec)
+    matrix = np.empty((len(inputs), len(columns)), dtype=np.float32)
+    for i, name in enumerate(columns):
+        column = inputs[name]
+        is_category = isinstance(column.dtype, pd.CategoricalDtype)
+        matrix[:, i] = column.cat.codes.to_numpy() if is_category else column.to_numpy()
+    return matrix
 
 
 def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:

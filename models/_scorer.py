@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from models._calibrator import Calibrator
-from models._features import model_columns, prepare
+from models._features import model_columns, model_matrix, prepare
 from models._policy import Policy, load_policy
 from models._spec import FeatureSpec, load_spec
 
@@ -39,12 +39,13 @@ class Scorer:
     spec: FeatureSpec
     policy: Policy
 
-    def raw_score(self, inputs: pd.DataFrame) -> np.ndarray:
-        """The booster's log-odds for prepared inputs (see ``models.prepare``)."""
-        return self.booster.predict(inputs.loc[:, model_columns(self.spec)], raw_score=True, num_threads=1)
+    def raw_score(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """The booster's log-odds for prepared inputs (see ``models.prepare``) or their ``model_matrix``."""
+        matrix = inputs if isinstance(inputs, np.ndarray) else model_matrix(inputs, spec=self.spec)
+        return self.booster.predict(matrix, raw_score=True, num_threads=1)
 
-    def probability(self, inputs: pd.DataFrame) -> np.ndarray:
-        """Calibrated probabilities for prepared inputs."""
+    def probability(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """Calibrated probabilities for prepared inputs or their ``model_matrix``."""
         return self.calibrator.apply(self.raw_score(inputs))
 
     def predict(self, records: pd.DataFrame) -> pd.DataFrame:
@@ -58,7 +59,7 @@ class Scorer:
 
     def contributions(self, inputs: pd.DataFrame) -> pd.DataFrame:
         """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``."""
-        values = self.booster.predict(inputs.loc[:, model_columns(self.spec)], pred_contrib=True, num_threads=1)
+        values = self.booster.predict(model_matrix(inputs, spec=self.spec), pred_contrib=True, num_threads=1)
         return pd.DataFrame(values, columns=[*model_columns(self.spec), "bias"], index=inputs.index)
 
     def save(self, folder: str | Path) -> Path:

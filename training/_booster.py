@@ -7,30 +7,30 @@ import time
 
 import lightgbm as lgb
 import numpy as np
-import pandas as pd
 
 from training._config import LightGBM
+from training._rows import Rows
 
-__all__ = ["fit_booster"]
+__all__ = ["fit_booster", "raw_scores"]
 
 log = logging.getLogger("avstand.train")
 
 
 def fit_booster(
-    train: pd.DataFrame,
-    valid: pd.DataFrame,
+    train: Rows,
+    valid: Rows,
     *,
-    columns: list[str],
+    names: list[str],
+    categorical: list[int],
     decreasing: tuple[str, ...],
     config: LightGBM,
     seed: int,
-    name: str,
+    label: str,
 ) -> lgb.Booster:
     """Fit on ``train``, stop early on ``valid``'s weighted log loss.
 
-    Both frames hold ``columns``, ``label`` and ``weight``. Rows of weight zero (censored) carry no
-    information for a weighted fit and are left out of the LightGBM datasets.
-    ``decreasing`` names columns the prediction may never increase in (a monotone constraint).
+    ``names`` are the matrix's columns, ``categorical`` the positions of category codes, ``decreasing``
+    the columns the prediction may never increase in (a monotone constraint).
 
     Returns the booster rebuilt from its own text form, so that what is evaluated is exactly what is
     saved in the bundle.
@@ -44,7 +44,7 @@ def fit_booster(
         "feature_fraction_seed": seed,
         "lambda_l2": config.lambda_l2,
         "max_bin": config.max_bin,
-        "monotone_constraints": [-1 if c in decreasing else 0 for c in columns],
+        "monotone_constraints": [-1 if c in decreasing else 0 for c in names],
         "monotone_constraints_method": "advanced",
         "num_threads": config.num_threads,
         "seed": seed,
@@ -52,29 +52,28 @@ def fit_booster(
         "force_row_wise": True,
         "verbosity": -1,
     }
-    fit_rows, valid_rows = train[train["weight"] > 0], valid[valid["weight"] > 0]
-    dtrain = lgb.Dataset(fit_rows[columns], label=fit_rows["label"], weight=fit_rows["weight"],
-                         free_raw_data=True)
-    dvalid = lgb.Dataset(valid_rows[columns], label=valid_rows["label"], weight=valid_rows["weight"],
-                         reference=dtrain)
+    fit_rows, valid_rows = train.observed(), valid.observed()
+    dtrain = lgb.Dataset(fit_rows.x, label=fit_rows.y, weight=fit_rows.w, feature_name=names,
+                         categorical_feature=categorical, free_raw_data=True)
+    dvalid = lgb.Dataset(valid_rows.x, label=valid_rows.y, weight=valid_rows.w, reference=dtrain)
     started = time.perf_counter()
 
     def progress(env: lgb.callback.CallbackEnv) -> None:
         if (env.iteration + 1) % 100 == 0:
             loss = env.evaluation_result_list[0][2]
-            log.info("%s: round %d, calibration-period log loss %.5f (%.0f s)", name, env.iteration + 1, loss,
+            log.info("%s: round %d, calibration-period log loss %.5f (%.0f s)", label, env.iteration + 1, loss,
                      time.perf_counter() - started)
 
     booster = lgb.train(
         params, dtrain, num_boost_round=config.max_rounds, valid_sets=[dvalid], valid_names=["calibration"],
         callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False), progress],
     )
-    log.info("%s: %d rows, best round %d of at most %d, log loss %.5f (%.0f s)", name, len(fit_rows),
+    log.info("%s: %d rows, best round %d of at most %d, log loss %.5f (%.0f s)", label, len(fit_rows.y),
              booster.best_iteration, config.max_rounds, booster.best_score["calibration"]["binary_logloss"],
              time.perf_counter() - started)
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
 
 
-def raw_scores(booster: lgb.Booster, frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Log-odds for ``frame``."""
-    return booster.predict(frame[columns], raw_score=True, num_threads=1)
+def raw_scores(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
+    """Log-odds for a model matrix."""
+    return booster.predict(x, raw_score=True, num_threads=1)

@@ -20,68 +20,71 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from models import FeatureSpec
+from models import FeatureSpec, categorical_indices, model_columns
 from synthetic import SimulationParams, true_probability
 from training._booster import fit_booster, raw_scores
 from training._calibration import choose_calibrator
 from training._config import TrainConfig
+from training._rows import Rows
 
 __all__ = ["fit_logistic", "oracle_probability", "registration_blind"]
 
 log = logging.getLogger("avstand.train")
 
 
-def registration_blind(train: pd.DataFrame, calibration: pd.DataFrame, test: pd.DataFrame, *,
-                       columns: list[str], config: TrainConfig) -> np.ndarray:
+def registration_blind(train: Rows, calibration: Rows, test: Rows, *, spec: FeatureSpec,
+                       config: TrainConfig) -> np.ndarray:
     """Probabilities on ``test`` from a model of new registrants that does not know registration time."""
-    blind_columns = [c for c in columns if c != "days_registered"]
-    new_train = train[train["kind"] == "registration"]
-    new_calibration = calibration[calibration["kind"] == "registration"]
-    booster = fit_booster(new_train, new_calibration, columns=blind_columns, decreasing=(),
-                          config=config.lightgbm, seed=config.seed, name="registration-blind")
-    calibrator, _ = choose_calibrator(
-        raw_scores(booster, new_calibration, blind_columns), new_calibration["label"].to_numpy(),
-        new_calibration["weight"].to_numpy(), new_calibration["person_id"].to_numpy(), config=config.calibration)
-    return calibrator.apply(raw_scores(booster, test, blind_columns))
+    names = model_columns(spec)
+    keep = [i for i, name in enumerate(names) if name != "days_registered"]
+    categorical = [keep.index(i) for i in categorical_indices(spec)]
+    new_train = train.subset(train.registration).columns(keep)
+    new_calibration = calibration.subset(calibration.registration).columns(keep)
+    booster = fit_booster(new_train, new_calibration, names=[names[i] for i in keep], categorical=categorical,
+                          decreasing=(), config=config.lightgbm, seed=config.seed, label="registration-blind")
+    calibrator, _ = choose_calibrator(raw_scores(booster, new_calibration.x), new_calibration.y,
+                                      new_calibration.w, new_calibration.person, config=config.calibration)
+    return calibrator.apply(raw_scores(booster, test.x[:, keep]))
 
 
-def fit_logistic(train: pd.DataFrame, test: pd.DataFrame, *, spec: FeatureSpec, config: TrainConfig) -> np.ndarray:
+def fit_logistic(train: Rows, test: Rows, *, spec: FeatureSpec, config: TrainConfig) -> np.ndarray:
     """A weighted logistic regression on one-hot categories, booleans, scaled numbers and log days registered."""
-    rows = train[train["weight"] > 0]
-    if len(rows) > config.logistic.max_rows:
-        rows = rows.sample(config.logistic.max_rows, random_state=config.seed)
-    categories = [n for n in spec.model_features if spec.features[n].type == "category"]
-    other = [n for n in spec.model_features if n not in categories]
+    rows = train.observed()
+    if len(rows.y) > config.logistic.max_rows:
+        pick = np.sort(np.random.default_rng(config.seed).choice(len(rows.y), config.logistic.max_rows, replace=False))
+        rows = rows.subset(pick)
+    names = model_columns(spec)
+    categories = categorical_indices(spec)
+    days = names.index("days_registered")
+    numbers = [i for i in range(len(names)) if i not in categories and i != days]
     transform = ColumnTransformer([
-        ("categories", OneHotEncoder(categories=[spec.features[n].values for n in categories],
-                                     handle_unknown="error", drop="first"), categories),
-        ("numbers", StandardScaler(), [*other, "assessment_month"]),
-        ("days", make_pipeline(FunctionTransformer(np.log1p, feature_names_out="one-to-one"), StandardScaler()),
-         ["days_registered"]),
+        ("categories", OneHotEncoder(categories=[np.arange(len(spec.features[names[i]].values), dtype=np.float32)
+                                                 for i in categories], handle_unknown="error", drop="first"),
+         categories),
+        ("numbers", StandardScaler(), numbers),
+        ("days", make_pipeline(FunctionTransformer(np.log1p), StandardScaler()), [days]),
     ])
     model = make_pipeline(transform, LogisticRegression(C=config.logistic.c, max_iter=1000))
-    columns = [*spec.model_features, "days_registered", "assessment_month"]
-    model.fit(rows[columns], rows["label"], logisticregression__sample_weight=rows["weight"])
-    log.info("logistic baseline: fitted on %d training rows", len(rows))
-    return model.predict_proba(test[columns])[:, 1]
+    model.fit(rows.x, rows.y, logisticregression__sample_weight=rows.w)
+    log.info("logistic baseline: fitted on %d training rows", len(rows.y))
+    return model.predict_proba(test.x)[:, 1]
 
 
 def oracle_probability(data_path: Path, test: pd.DataFrame) -> np.ndarray | None:
-    """The simulator's truth for ``test`` when ``data_path`` is a synthetic register (it has a
-    ``.synth.json`` beside it); ``None`` otherwise."""
+    """The simulator's truth for the ``test`` snapshots when ``data_path`` is a synthetic register (it has
+    a ``.synth.json`` beside it); ``None`` otherwise."""
     meta_path = Path(f"{data_path}.synth.json")
     if not meta_path.is_file():
         return None
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     params = _params_from_json(meta["params"])
-    records = test.assign(registered_on=test["registered_on"], assessed_on=test["assessed_on"])
     log.info("oracle: synthetic register (seed %s); true probabilities for %d test rows", meta.get("seed"), len(test))
-    return true_probability(records, params=params)
+    return true_probability(test, params=params)
 
 
 def _params_from_json(raw: dict) -> SimulationParams:
     """Rebuild the simulator's parameters from their JSON form (lists back to tuples, dates back to dates)."""
-    fields = {f.name: f for f in dataclasses.fields(SimulationParams)}
+    fields = {f.name for f in dataclasses.fields(SimulationParams)}
     default = SimulationParams()
     values = {}
     for name, value in raw.items():

@@ -13,7 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Scorer, load_policy, load_spec, metrics_by_band, model_columns, prepare
+from models import (
+    Scorer,
+    categorical_indices,
+    load_policy,
+    load_spec,
+    metrics_by_band,
+    model_columns,
+    model_matrix,
+    prepare,
+)
 from register import load_extract, observed_from
 from training._booster import fit_booster, raw_scores
 from training._calibration import choose_calibrator
@@ -22,6 +31,7 @@ from training._comparators import fit_logistic, oracle_probability, registration
 from training._config import load_config
 from training._landmarks import build_landmarks
 from training._plots import plot_calibration_by_band, plot_reliability
+from training._rows import Rows
 from training._splits import PERIODS, assign_periods
 from training._tracking import flatten, log_training_run
 
@@ -78,45 +88,52 @@ def train(
         snapshots, test_months=config.split.test_months, calibration_months=config.split.calibration_months,
         min_rows=config.split.min_rows_per_period, min_events_per_band=config.split.min_events_per_band)
 
-    frame = prepare(snapshots, spec=spec)
-    columns = model_columns(spec)
-    frame["label"] = snapshots["label"].to_numpy()
-    frame["kind"] = snapshots["kind"].to_numpy()
-    frame["person_id"] = snapshots["person_id"].to_numpy()
-    frame["weight"] = 0.0
+    status_names = np.asarray(snapshots["status"].cat.categories, dtype=object)
+    status_codes = snapshots["status"].cat.codes.to_numpy()
+    tau = snapshots["tau"].to_numpy()
+    weight = np.zeros(len(snapshots))
     for name in PERIODS:
         rows = period == name
-        frame.loc[rows, "weight"] = censoring_weights(snapshots["tau"].to_numpy()[rows],
-                                                      snapshots["status"].astype(object).to_numpy()[rows])
+        weight[rows] = censoring_weights(tau[rows], status_names[status_codes[rows]])
         counts[f"rows_{name}"] = int(rows.sum())
-        counts[f"rows_{name}_censored"] = int((rows & (snapshots["status"] == "censored").to_numpy()).sum())
+        counts[f"rows_{name}_censored"] = int((rows & (status_names[status_codes] == "censored")).sum())
     counts["rows_gap"] = int((period == "gap").sum())
     log.info("periods: train to %s (%d rows), calibration %s.. (%d rows), test %s..%s (%d rows), %d gap rows "
              "unused; censored rows weigh 0, the rest 1/G (mean weight %.3f)", periods.train_last,
              counts["rows_train"], periods.calibration_start, counts["rows_calibration"], periods.test_start,
-             periods.test_last, counts["rows_test"], counts["rows_gap"],
-             frame.loc[frame["weight"] > 0, "weight"].mean())
-    train_rows, calibration, test = (frame[period == name] for name in PERIODS)
+             periods.test_last, counts["rows_test"], counts["rows_gap"], weight[weight > 0].mean())
 
-    booster = fit_booster(train_rows, calibration, columns=columns, decreasing=("days_registered",),
-                          config=config.lightgbm, seed=config.seed, name="model")
-    calibrator, calibrator_scores = choose_calibrator(
-        raw_scores(booster, calibration, columns), calibration["label"].to_numpy(),
-        calibration["weight"].to_numpy(), calibration["person_id"].to_numpy(), config=config.calibration)
+    # From here on the rows are arrays: the float32 model matrix and a few columns. The snapshots frame
+    # is dropped (at a million persons it holds over ten million rows), keeping only the test rows.
+    test_snapshots = snapshots[period == "test"].reset_index(drop=True)
+    x = model_matrix(prepare(snapshots, spec=spec), spec=spec)
+    person = pd.factorize(snapshots["person_id"])[0]
+    registration = (snapshots["kind"] == "registration").to_numpy()
+    label = snapshots["label"].to_numpy()
+    del snapshots
+    train_rows, calibration, test = (Rows(x[m], label[m], weight[m], person[m], registration[m])
+                                     for m in (period == name for name in PERIODS))
+    del x
+
+    names = model_columns(spec)
+    booster = fit_booster(train_rows, calibration, names=names, categorical=categorical_indices(spec),
+                          decreasing=("days_registered",), config=config.lightgbm, seed=config.seed, label="model")
+    calibrator, calibrator_scores = choose_calibrator(raw_scores(booster, calibration.x), calibration.y,
+                                                      calibration.w, calibration.person, config=config.calibration)
     scorer = Scorer(booster=booster, calibrator=calibrator, spec=spec, policy=policy)
 
-    y, w = test["label"].to_numpy(), test["weight"].to_numpy()
-    days = test["days_registered"].to_numpy()
-    predictions = {"model": scorer.probability(test)}
-    predictions["registration_blind"] = registration_blind(train_rows, calibration, test, columns=columns,
-                                                           config=config)
+    y, w = test.y, test.w
+    days = test_snapshots["days_registered"].to_numpy()
+    predictions = {"model": scorer.probability(test.x)}
+    predictions["registration_blind"] = registration_blind(train_rows, calibration, test, spec=spec, config=config)
     predictions["logistic"] = fit_logistic(train_rows, test, spec=spec, config=config)
-    oracle = oracle_probability(Path(data), snapshots[period == "test"])
+    oracle = oracle_probability(Path(data), test_snapshots)
     if oracle is not None:
         predictions["oracle"] = oracle
     metrics = {name: metrics_by_band(y, p, w, days) for name, p in predictions.items()}
     oracle_mae = float(np.mean(np.abs(predictions["model"] - oracle))) if oracle is not None else None
-    violations = monotone_violations(scorer, test.sample(min(len(test), 2000), random_state=config.seed))
+    sample = np.random.default_rng(config.seed).choice(len(y), min(len(y), 2000), replace=False)
+    violations = monotone_violations(scorer, test.x[np.sort(sample)])
     outcome, level = policy.decide(predictions["model"], days.astype(int))
     decisions = pd.Series(np.where(level == None, outcome, "suitable_" + level.astype(str)))  # noqa: E711
     _log_figures(metrics, oracle_mae, violations)
@@ -140,8 +157,8 @@ def train(
               **{f"logistic.{k}": v for k, v in config.logistic.model_dump().items()}}
     # The out-of-time test set as raw records with outcome, weight and every model's probability: what
     # audits re-read, and the proof that the bundle reproduces training's probabilities.
-    test_set = raw_records(snapshots[period == "test"], spec=spec).assign(
-        person_id=test["person_id"].to_numpy(), label=y, weight=w,
+    test_set = raw_records(test_snapshots, spec=spec).assign(
+        person_id=test_snapshots["person_id"].to_numpy(), label=y, weight=w,
         **{f"p_{name}": p for name, p in predictions.items()})
     with tempfile.TemporaryDirectory() as tmp:
         test_set.to_parquet(Path(tmp) / "test_set.parquet", index=False)
@@ -174,11 +191,12 @@ def raw_records(snapshots: pd.DataFrame, *, spec) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def monotone_violations(scorer: Scorer, rows: pd.DataFrame) -> int:
-    """How many rows' probability ever rises when only ``days_registered`` grows (should be 0)."""
-    grid = rows.loc[rows.index.repeat(len(_DAYS_GRID))].copy()
-    grid["days_registered"] = np.tile(_DAYS_GRID, len(rows)).astype(float)
-    p = scorer.probability(grid).reshape(len(rows), len(_DAYS_GRID))
+def monotone_violations(scorer: Scorer, x: np.ndarray) -> int:
+    """How many rows of the model matrix ``x`` get a higher probability when only ``days_registered``
+    grows (should be 0)."""
+    grid = np.repeat(x, len(_DAYS_GRID), axis=0)
+    grid[:, model_columns(scorer.spec).index("days_registered")] = np.tile(_DAYS_GRID, len(x))
+    p = scorer.probability(grid).reshape(len(x), len(_DAYS_GRID))
     return int((np.diff(p, axis=1) > 0).any(axis=1).sum())
 
 

@@ -7,7 +7,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import BundleError, Calibrator, RecordError, Scorer, load_policy, load_spec, model_columns, prepare
+from models import (
+    BundleError,
+    Calibrator,
+    RecordError,
+    Scorer,
+    categorical_indices,
+    load_policy,
+    load_spec,
+    model_columns,
+    model_matrix,
+    prepare,
+)
 
 SPEC = load_spec()
 
@@ -33,9 +44,10 @@ def scorer() -> Scorer:
     records = _records()
     inputs = prepare(records, spec=SPEC)
     label = (np.random.default_rng(1).random(len(inputs)) < 0.4).astype(int)
+    data = lgb.Dataset(model_matrix(inputs, spec=SPEC), label=label, feature_name=model_columns(SPEC),
+                       categorical_feature=categorical_indices(SPEC))
     booster = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "deterministic": True,
-                         "min_data_in_leaf": 5}, lgb.Dataset(inputs[model_columns(SPEC)], label=label),
-                        num_boost_round=20)
+                         "min_data_in_leaf": 5}, data, num_boost_round=20)
     return Scorer(booster=booster, calibrator=Calibrator(kind="platt", slope=0.9, intercept=0.1), spec=SPEC,
                   policy=load_policy())
 
