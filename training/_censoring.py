@@ -17,15 +17,15 @@ from models import HORIZON_DAYS
 __all__ = ["censoring_weights"]
 
 
-def censoring_weights(tau: np.ndarray, status: np.ndarray, *, horizon: int = HORIZON_DAYS) -> np.ndarray:
+def censoring_weights(tau: np.ndarray, censored: np.ndarray, *, horizon: int = HORIZON_DAYS) -> np.ndarray:
     """Weights for rows of one period.
 
     Parameters
     ----------
     tau : array of int
         Days from the assessment to the exit (``0 .. horizon - 1``), or ``horizon`` for no exit inside.
-    status : array of str
-        ``success``, ``other``, ``censored`` or ``still_registered``.
+    censored : array of bool
+        True where an ``unknown`` exit inside the window censors the row.
 
     Returns
     -------
@@ -34,7 +34,7 @@ def censoring_weights(tau: np.ndarray, status: np.ndarray, *, horizon: int = HOR
         ``1 / G(horizon - 1)`` for rows still registered at the window's end, 0 for censored rows.
     """
     tau = np.asarray(tau, dtype=np.int64)
-    censored = np.asarray(status) == "censored"
+    censored = np.asarray(censored, dtype=bool)
     leave = np.bincount(np.minimum(tau, horizon), minlength=horizon + 1)[:horizon]
     at_risk = len(tau) - np.concatenate([[0], np.cumsum(leave)[:-1]])
     events = np.bincount(tau[censored], minlength=horizon)[:horizon]

@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from models import HORIZON_DAYS, SUCCESS_REASONS, FeatureSpec
+from models import HORIZON_DAYS, FeatureSpec
 
 __all__ = ["STATUSES", "build_landmarks"]
 
@@ -57,50 +57,58 @@ def build_landmarks(
         Rows built, excluded (window not over by the as-of date) and kept, by status.
     """
     started = time.perf_counter()
-    as_of_day = np.datetime64(as_of, "D")
-    start = frame["registered_on"].to_numpy(dtype="datetime64[D]")
-    exit_ = frame["exited_on"].to_numpy(dtype="datetime64[D]")
-    last = np.where(np.isnat(exit_), as_of_day, exit_)
+    # Day numbers as int32 and statuses as small codes: at a million persons there are over ten million
+    # snapshots, and every int64 or object array of that length costs 100 MB or more.
+    as_of_day = np.int32(np.datetime64(as_of, "D").astype(np.int64))
+    start = frame["registered_on"].to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.int32)
+    exit_dates = frame["exited_on"].to_numpy(dtype="datetime64[D]")
+    open_ = np.isnat(exit_dates)
+    exit_ = np.where(open_, 0, exit_dates.astype(np.int64)).astype(np.int32)
+    last = np.where(open_, as_of_day, exit_)
 
     first_month = np.datetime64(observed_from, "M") + (0 if observed_from.day == 1 else 1)
-    months = np.arange(first_month, np.datetime64(as_of, "M") + 1).astype("datetime64[D]")
+    month_dates = np.arange(first_month, np.datetime64(as_of, "M") + 1).astype("datetime64[D]")
+    months = month_dates.astype(np.int64).astype(np.int32)
     # Spell i is registered on months[j] for j in [lo_i, hi_i]: one row per (i, j), via repeat.
-    lo = np.searchsorted(months, start, side="left")
-    hi = np.searchsorted(months, last, side="right") - 1
+    lo = np.searchsorted(months, start, side="left").astype(np.int32)
+    hi = np.searchsorted(months, last, side="right").astype(np.int32) - 1
     count = np.maximum(hi - lo + 1, 0)
-    spell = np.repeat(np.arange(len(frame)), count)
-    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-    assessed = months[np.repeat(lo, count) + offset]
-    kind = np.full(len(spell), "monthly", dtype=object)
+    spell = np.repeat(np.arange(len(frame), dtype=np.int32), count)
+    assessed = months[np.repeat(lo, count) + (np.arange(len(spell), dtype=np.int32)
+                                              - np.repeat((np.cumsum(count) - count).astype(np.int32), count))]
+    registration = np.zeros(len(spell), dtype=bool)
     if registration_day:
         # A monthly snapshot on a spell's registration day would repeat its registration-day snapshot.
         keep = assessed != start[spell]
-        spell, assessed, kind = spell[keep], assessed[keep], kind[keep]
-        new = np.flatnonzero(start >= np.datetime64(observed_from, "D"))
-        spell = np.concatenate([spell, new])
-        assessed = np.concatenate([assessed, start[new]])
-        kind = np.concatenate([kind, np.full(len(new), "registration", dtype=object)])
+        new = np.flatnonzero(start >= np.int32(np.datetime64(observed_from, "D").astype(np.int64))).astype(np.int32)
+        spell = np.concatenate([spell[keep], new])
+        assessed = np.concatenate([assessed[keep], start[new]])
+        registration = np.concatenate([registration[keep], np.ones(len(new), dtype=bool)])
+        del keep, new
 
-    window_end = assessed + np.timedelta64(horizon - 1, "D")
-    complete = window_end <= as_of_day
     built = len(spell)
-    spell, assessed, kind = spell[complete], assessed[complete], kind[complete]
+    complete = assessed + (horizon - 1) <= as_of_day
+    spell, assessed, registration = spell[complete], assessed[complete], registration[complete]
+    del complete
 
     exit_at = exit_[spell]
-    within = ~np.isnat(exit_at) & (exit_at <= assessed + np.timedelta64(horizon - 1, "D"))
-    reason = frame["exit_reason"].astype(object).to_numpy()[spell]
-    status = np.full(len(spell), "still_registered", dtype=object)
-    status[within & np.isin(reason, SUCCESS_REASONS)] = "success"
-    status[within & (reason == "other")] = "other"
-    status[within & (reason == "unknown")] = "censored"
-    tau = np.where(within, (exit_at - assessed).astype("timedelta64[D]").astype(np.int64), horizon)
+    within = ~open_[spell] & (exit_at <= assessed + (horizon - 1))
+    reason = frame["exit_reason"].cat.codes.to_numpy()[spell]
+    reasons = list(frame["exit_reason"].cat.categories)
+    status = np.full(len(spell), STATUSES.index("still_registered"), dtype=np.int8)
+    for reason_name, status_name in (("work", "success"), ("studies", "success"), ("other", "other"),
+                                     ("unknown", "censored")):
+        status[within & (reason == reasons.index(reason_name))] = STATUSES.index(status_name)
+    tau = np.where(within, exit_at - assessed, horizon).astype(np.int16)
+    del exit_at, within, reason
 
+    person_codes, person_names = pd.factorize(frame["person_id"])
     out = pd.DataFrame({
-        "person_id": frame["person_id"].to_numpy()[spell],
-        "registered_on": start[spell].astype("datetime64[ns]"),
-        "assessed_on": assessed.astype("datetime64[ns]"),
-        "days_registered": (assessed - start[spell]).astype(np.int64),
-        "kind": pd.Categorical(kind, categories=["monthly", "registration"]),
+        "person_id": pd.Categorical.from_codes(person_codes[spell], categories=person_names),
+        "registered_on": start[spell].astype("datetime64[D]").astype("datetime64[ns]"),
+        "assessed_on": assessed.astype("datetime64[D]").astype("datetime64[ns]"),
+        "days_registered": assessed - start[spell],
+        "kind": pd.Categorical.from_codes(registration.astype(np.int8), categories=["monthly", "registration"]),
     })
     for name in spec.model_features:
         column = frame[name]
@@ -108,11 +116,12 @@ def build_landmarks(
             out[name] = pd.Categorical.from_codes(column.cat.codes.to_numpy()[spell], dtype=column.dtype)
         else:
             out[name] = column.to_numpy()[spell]
-    out["status"] = pd.Categorical(status, categories=list(STATUSES))
+    out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["tau"] = tau
-    out["label"] = (status == "success").astype(np.int8)
+    out["label"] = (status == STATUSES.index("success")).astype(np.int8)
+    months = month_dates
     counts = {"snapshot_dates": len(months), "rows_built": built, "rows_excluded_window_open": built - len(out),
-              "rows_kept": len(out)} | {f"rows_{s}": int((status == s).sum()) for s in STATUSES}
+              "rows_kept": len(out)} | {f"rows_{s}": int((status == i).sum()) for i, s in enumerate(STATUSES)}
     log.info("landmarks: %d monthly dates from %s; %d rows built, %d excluded (window not over by %s), "
              "%d kept: %d success, %d other, %d censored, %d still registered (%.1f s)",
              len(months), months[0] if len(months) else "-", built, built - len(out), as_of, len(out),

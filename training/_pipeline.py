@@ -88,15 +88,14 @@ def train(
         snapshots, test_months=config.split.test_months, calibration_months=config.split.calibration_months,
         min_rows=config.split.min_rows_per_period, min_events_per_band=config.split.min_events_per_band)
 
-    status_names = np.asarray(snapshots["status"].cat.categories, dtype=object)
-    status_codes = snapshots["status"].cat.codes.to_numpy()
+    censored = (snapshots["status"] == "censored").to_numpy()
     tau = snapshots["tau"].to_numpy()
     weight = np.zeros(len(snapshots))
     for name in PERIODS:
         rows = period == name
-        weight[rows] = censoring_weights(tau[rows], status_names[status_codes[rows]])
+        weight[rows] = censoring_weights(tau[rows], censored[rows])
         counts[f"rows_{name}"] = int(rows.sum())
-        counts[f"rows_{name}_censored"] = int((rows & (status_names[status_codes] == "censored")).sum())
+        counts[f"rows_{name}_censored"] = int((rows & censored).sum())
     counts["rows_gap"] = int((period == "gap").sum())
     log.info("periods: train to %s (%d rows), calibration %s.. (%d rows), test %s..%s (%d rows), %d gap rows "
              "unused; censored rows weigh 0, the rest 1/G (mean weight %.3f)", periods.train_last,
