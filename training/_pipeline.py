@@ -134,26 +134,13 @@ def train(
     sample = np.random.default_rng(config.seed).choice(len(y), min(len(y), 2000), replace=False)
     violations = monotone_violations(scorer, test.x[np.sort(sample)])
     outcome, level = policy.decide(predictions["model"], days.astype(int))
-    decisions = pd.Series(np.where(level == None, outcome, "suitable_" + level.astype(str)))  # noqa: E711
-    _log_figures(metrics, oracle_mae, violations)
+    decisions = pd.Series(np.where(pd.isna(level), outcome, "suitable_" + level.astype(str)))
+    _log_results(metrics, oracle_mae, violations)
 
-    run_metrics = {k: v for name, m in metrics.items() for k, v in flatten(f"test.{name}", m).items()}
-    run_metrics |= {f"calibrator.crossfit_log_loss.{k}": v for k, v in calibrator_scores.items()}
-    run_metrics |= {"test.model.monotone_violations": float(violations),
-                    "booster.best_round": float(booster.current_iteration())}
-    run_metrics |= {f"test.policy.share.{k}": float(v) for k, v in decisions.value_counts(normalize=True).items()}
-    if oracle_mae is not None:
-        run_metrics["test.model.oracle_mae"] = oracle_mae
-    run_metrics |= {f"rows.{k}": float(v) for k, v in counts.items()}
-    tags = {"data.sha256": extract.sha256, "data.path": str(data), "data.as_of": extract.as_of.isoformat(),
-            "data.observed_from": start.isoformat(), "data.rows": str(len(extract.frame)),
-            "spec.sha256": spec.digest(), "policy.sha256": policy.digest(), "policy.version": policy.version,
-            "calibrator": calibrator.kind} | {f"period.{k}": v for k, v in periods.as_dict().items()}
-    params = {"data": str(data), "as_of": extract.as_of.isoformat(), "seed": config.seed,
-              **{f"lightgbm.{k}": v for k, v in config.lightgbm.model_dump().items()},
-              **{f"split.{k}": v for k, v in config.split.model_dump().items()},
-              **{f"calibration.{k}": v for k, v in config.calibration.model_dump().items()},
-              **{f"logistic.{k}": v for k, v in config.logistic.model_dump().items()}}
+    params, tags, run_metrics = _run_record(
+        data=Path(data), extract=extract, start=start, config=config, spec=spec, policy=policy, periods=periods,
+        calibrator=calibrator.kind, metrics=metrics, calibrator_scores=calibrator_scores, counts=counts,
+        violations=violations, best_round=booster.current_iteration(), oracle_mae=oracle_mae, decisions=decisions)
     # The out-of-time test set as raw records with outcome, weight and every model's probability: what
     # audits re-read, and the proof that the bundle reproduces training's probabilities.
     test_set = raw_records(test_snapshots, spec=spec).assign(
@@ -199,7 +186,7 @@ def monotone_violations(scorer: Scorer, x: np.ndarray) -> int:
     return int((np.diff(p, axis=1) > 0).any(axis=1).sum())
 
 
-def _log_figures(metrics: dict, oracle_mae: float | None, violations: int) -> None:
+def _log_results(metrics: dict, oracle_mae: float | None, violations: int) -> None:
     for name, by_band in metrics.items():
         cells = ", ".join(f"{band} {m['predicted'] - m['observed']:+.3f}"
                           for band, m in by_band.items() if m.get("rows"))
@@ -207,3 +194,26 @@ def _log_figures(metrics: dict, oracle_mae: float | None, violations: int) -> No
     if oracle_mae is not None:
         log.info("test model: mean |p - oracle| %.4f", oracle_mae)
     log.info("directional check: %d sampled test rows whose probability rises with days registered", violations)
+
+
+def _run_record(*, data: Path, extract, start: dt.date, config, spec, policy, periods, calibrator: str,
+                metrics: dict, calibrator_scores: dict, counts: dict, violations: int, best_round: int,
+                oracle_mae: float | None, decisions: pd.Series) -> tuple[dict, dict, dict]:
+    """MLflow params, tags and metrics of a training run."""
+    run_metrics = {k: v for name, m in metrics.items() for k, v in flatten(f"test.{name}", m).items()}
+    run_metrics |= {f"calibrator.crossfit_log_loss.{k}": v for k, v in calibrator_scores.items()}
+    run_metrics |= {"test.model.monotone_violations": float(violations), "booster.best_round": float(best_round)}
+    run_metrics |= {f"test.policy.share.{k}": float(v) for k, v in decisions.value_counts(normalize=True).items()}
+    if oracle_mae is not None:
+        run_metrics["test.model.oracle_mae"] = oracle_mae
+    run_metrics |= {f"rows.{k}": float(v) for k, v in counts.items()}
+    tags = {"data.sha256": extract.sha256, "data.path": str(data), "data.as_of": extract.as_of.isoformat(),
+            "data.observed_from": start.isoformat(), "data.rows": str(len(extract.frame)),
+            "spec.sha256": spec.digest(), "policy.sha256": policy.digest(), "policy.version": policy.version,
+            "calibrator": calibrator} | {f"period.{k}": v for k, v in periods.as_dict().items()}
+    params = {"data": str(data), "as_of": extract.as_of.isoformat(), "seed": config.seed,
+              **{f"lightgbm.{k}": v for k, v in config.lightgbm.model_dump().items()},
+              **{f"split.{k}": v for k, v in config.split.model_dump().items()},
+              **{f"calibration.{k}": v for k, v in config.calibration.model_dump().items()},
+              **{f"logistic.{k}": v for k, v in config.logistic.model_dump().items()}}
+    return params, tags, run_metrics
