@@ -60,7 +60,7 @@ def flatten(prefix: str, metrics: dict[str, dict[str, Any]]) -> dict[str, float]
     out = {}
     for band, values in metrics.items():
         for name, value in values.items():
-            if isinstance(value, int | float) and value is not None:
+            if isinstance(value, int | float):
                 out[f"{prefix}.{_BAND_KEYS.get(band, band)}.{name}"] = float(value)
     return out
 
