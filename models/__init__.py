@@ -15,7 +15,7 @@ from models._features import (
     model_matrix,
     prepare,
 )
-from models._metrics import binary_metrics, metrics_by_band
+from models._metrics import ECE_BINS, binary_metrics, metrics_by_band
 from models._outcome import (
     EXIT_REASONS,
     HORIZON_DAYS,
@@ -39,6 +39,7 @@ __all__ = [
     "DEFAULT_POLICY_PATH",
     "DEFAULT_SPEC_PATH",
     "DERIVED_FEATURES",
+    "ECE_BINS",
     "EXIT_REASONS",
     "HORIZON_DAYS",
     "OUTCOMES",

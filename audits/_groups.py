@@ -1,0 +1,49 @@
+"""Audit groups: the spec's audit features (numbers in their bands), registration time, intersections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import AuditBands, FeatureSpec, registration_band
+
+__all__ = ["REGISTRATION_TIME", "audit_groups"]
+
+REGISTRATION_TIME = "registration_time"
+
+
+def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
+                 intersections: list[tuple[str, str]] = ()) -> pd.DataFrame:
+    """One text column per audit grouping of the rows of ``records``.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Raw records with the spec's features, ``registered_on`` and ``assessed_on``.
+    spec : FeatureSpec
+    intersections : list of (str, str)
+        Pairs of audit features to cross, e.g. ``("sex", "birth_region")`` -> column ``sex x birth_region``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: each audit feature, ``registration_time``, then each intersection.
+    """
+    out = pd.DataFrame(index=records.index)
+    for name in spec.audit_features:
+        feature, column = spec.features[name], records[name]
+        if isinstance(feature.audit, AuditBands):
+            banded = pd.cut(pd.to_numeric(column), bins=feature.audit.bands, right=False,
+                            labels=feature.audit.labels())
+            out[name] = banded.astype(object).fillna("outside bands").astype(str)
+        elif feature.type == "boolean":
+            out[name] = np.where(column.astype(bool), "true", "false")
+        else:
+            out[name] = column.astype(str)
+    days = (pd.to_datetime(records["assessed_on"]) - pd.to_datetime(records["registered_on"])).dt.days
+    out[REGISTRATION_TIME] = registration_band(days.to_numpy())
+    for left, right in intersections:
+        if left not in out or right not in out:
+            raise ValueError(f"intersection {left} x {right}: both must be audit features of the spec")
+        out[f"{left} x {right}"] = out[left] + " & " + out[right]
+    return out

@@ -1,0 +1,121 @@
+"""The calibration and fairness audits on a test set whose truth is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from audits._calibration import calibration_audit
+from audits._fairness import decision_labels, fairness_audit
+from audits._groups import audit_groups
+from models import load_policy, load_spec
+
+SPEC = load_spec()
+INTERSECTIONS = [("sex", "birth_region"), ("age", "disability")]
+
+
+@pytest.fixture(scope="module")
+def groups(test_set):
+    return audit_groups(test_set, spec=SPEC, intersections=INTERSECTIONS)
+
+
+def _calibration(test_set, groups, p):
+    return calibration_audit(y=test_set["label"].to_numpy(), p=p, w=test_set["weight"].to_numpy(),
+                             person=test_set["person_id"].to_numpy(), groups=groups, n_boot=40, seed=1,
+                             min_rows=300)
+
+
+def test_groups_cover_the_spec_registration_time_and_intersections(groups):
+    assert list(groups.columns) == ["sex", "age", "birth_region", "disability", "registration_time",
+                                    "sex x birth_region", "age x disability"]
+    assert set(groups["age"]) <= {"16-24", "25-29", "30-54", "55-70"}
+    assert "female & outside_europe" in set(groups["sex x birth_region"])
+
+
+def test_the_truth_is_calibrated_in_every_group_within_its_interval(test_set, groups):
+    audit = _calibration(test_set, groups, test_set["p_truth"].to_numpy())
+    lo, hi = audit["overall"]["calibration_in_the_large_ci"]
+    assert lo <= 0 <= hi
+    for column, cells in audit["groups"].items():
+        for label, cell in cells.items():
+            if cell["judged"]:
+                assert abs(cell["calibration_in_the_large"]) < 0.03, (column, label)
+                lo, hi = cell["calibration_in_the_large_ci"]
+                assert lo <= cell["calibration_in_the_large"] <= hi
+    assert audit["groups"]["registration_time"]["24+ months"]["auc_ci"] is not None
+
+
+def test_a_group_scored_too_low_shows_in_its_calibration(test_set, groups):
+    biased = np.where(test_set["birth_region"] == "outside_europe", 0.7, 1.0) * test_set["p_truth"].to_numpy()
+    cell = _calibration(test_set, groups, biased)["groups"]["birth_region"]["outside_europe"]
+    assert cell["calibration_in_the_large"] < -0.05 and cell["calibration_in_the_large_ci"][1] < -0.03
+
+
+def test_small_groups_are_named_not_judged(test_set, groups):
+    audit = calibration_audit(y=test_set["label"].to_numpy(), p=test_set["p_truth"].to_numpy(),
+                              w=test_set["weight"].to_numpy(), person=test_set["person_id"].to_numpy(),
+                              groups=groups, n_boot=5, seed=1, min_rows=10**9)
+    assert not any(c["judged"] for cells in audit["groups"].values() for c in cells.values())
+
+
+def _fairness(test_set, groups, p, min_outcomes=200):
+    days = test_set["days_registered"].to_numpy()
+    outcome, level = load_policy().decide(p, days)
+    return fairness_audit(y=test_set["label"].to_numpy(), decision=decision_labels(outcome, level),
+                          w=test_set["weight"].to_numpy(), person=test_set["person_id"].to_numpy(),
+                          groups=groups, n_boot=40, seed=1, min_outcomes=min_outcomes)
+
+
+def test_decision_shares_add_up_and_error_rates_are_reported(test_set, groups):
+    audit = _fairness(test_set, groups, test_set["p_truth"].to_numpy())
+    for column, result in audit.items():
+        for label, cell in result["by_group"].items():
+            shares = sum(cell[f"share_{d}"] for d in ("too_close", "A", "B", "C", "in_depth_support"))
+            assert shares == pytest.approx(1.0), (column, label)
+            assert 0 <= cell["false_far"] <= 1
+    far = audit["birth_region"]["false_far"]
+    assert far["highest"] == "outside_europe" and far["ratio"] > 1
+    assert far["ratio_ci"][0] <= far["ratio"] <= far["ratio_ci"][1]
+
+
+def test_even_the_truth_errs_unevenly_when_chances_differ(test_set, groups):
+    # Why the gates cannot demand equal error rates: with different chances, the true probabilities
+    # themselves place the successful of the lower-chance group far more often.
+    audit = _fairness(test_set, groups, test_set["p_truth"].to_numpy())
+    assert audit["birth_region"]["false_far"]["ratio"] > 1.5
+    assert audit["registration_time"]["false_far"]["ratio"] > 3
+
+
+def test_a_group_scored_too_low_is_placed_far_more_often(test_set, groups):
+    truth = _fairness(test_set, groups, test_set["p_truth"].to_numpy())
+    biased_p = np.where(test_set["birth_region"] == "outside_europe", 0.7, 1.0) * test_set["p_truth"].to_numpy()
+    biased = _fairness(test_set, groups, biased_p)
+    assert biased["birth_region"]["false_far"]["ratio"] > 1.2 * truth["birth_region"]["false_far"]["ratio"]
+
+
+def test_groups_with_too_few_outcomes_are_named(test_set, groups):
+    audit = _fairness(test_set, groups, test_set["p_truth"].to_numpy(), min_outcomes=10**9)
+    assert audit["sex"]["false_far"]["ratio"] is None
+    assert audit["sex"]["false_far"]["too_small_to_judge"] == ["female", "male"]
+
+
+def test_figures_agree_with_fairlearn(test_set, groups):
+    from fairlearn.metrics import MetricFrame
+
+    rows = test_set.sample(4000, random_state=2).reset_index(drop=True)
+    sub_groups = audit_groups(rows, spec=SPEC, intersections=INTERSECTIONS)
+    outcome, level = load_policy().decide(rows["p_truth"].to_numpy(), rows["days_registered"].to_numpy())
+    decision = decision_labels(outcome, level)
+    ours = fairness_audit(y=rows["label"].to_numpy(), decision=decision, w=rows["weight"].to_numpy(),
+                          person=rows["person_id"].to_numpy(), groups=sub_groups, n_boot=2, seed=1, min_outcomes=1)
+    y, w = rows["label"].to_numpy(), rows["weight"].to_numpy()
+    successes = y == 1
+
+    def far(y_true, y_pred, sample_weight):
+        return np.average(np.isin(y_pred, ["C", "in_depth_support"]), weights=sample_weight)
+
+    frame = MetricFrame(metrics={"false_far": far}, y_true=y[successes], y_pred=decision[successes],
+                        sensitive_features=sub_groups["birth_region"].to_numpy()[successes],
+                        sample_params={"false_far": {"sample_weight": w[successes]}})
+    for label, value in frame.by_group["false_far"].items():
+        assert ours["birth_region"]["by_group"][label]["false_far"] == pytest.approx(value)
