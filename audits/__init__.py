@@ -5,13 +5,22 @@ Builds on ``models`` and ``register``; never on ``training`` or ``serving``.
 
 from audits._calibration import calibration_audit
 from audits._fairness import DECISIONS, decision_labels, fairness_audit
+from audits._gates import DEFAULT_GATES_PATH, Gates, GatesError, evaluate_gates, load_gates
 from audits._groups import REGISTRATION_TIME, audit_groups
+from audits._quality import data_drift, version_changes
 
 __all__ = [
     "DECISIONS",
+    "DEFAULT_GATES_PATH",
     "REGISTRATION_TIME",
+    "Gates",
+    "GatesError",
     "audit_groups",
     "calibration_audit",
+    "data_drift",
     "decision_labels",
+    "evaluate_gates",
     "fairness_audit",
+    "load_gates",
+    "version_changes",
 ]

@@ -16,6 +16,7 @@ import pandas as pd
 from models import FeatureSpec, load_spec
 from register._coverage import observed_from
 from register._parse import parse_extract
+from register._profile import profile
 from register._read import ReadError, read_text_table
 from register._summary import format_summary, stock_on, summarize
 from register._survival import success_share
@@ -36,6 +37,7 @@ __all__ = [
     "load_extract",
     "observed_from",
     "parse_extract",
+    "profile",
     "read_text_table",
     "stock_on",
     "success_share",

@@ -23,7 +23,7 @@ from models import (
     model_matrix,
     prepare,
 )
-from register import load_extract, observed_from
+from register import load_extract, observed_from, profile
 from training._booster import fit_booster, raw_scores
 from training._calibration import choose_calibrator
 from training._censoring import censoring_weights
@@ -154,6 +154,8 @@ def train(
         run_id, version = log_training_run(
             scorer=scorer, params=params, tags=tags, metrics=run_metrics, figures=figures,
             documents={"metrics": metrics, "row_counts": counts, "periods": periods.as_dict(),
+                       "data_profile": profile(extract.frame, spec=spec,
+                                               since=extract.as_of - dt.timedelta(days=365)),
                        "calibrator_candidates": calibrator_scores, "config": config.model_dump()},
             run_name=f"train {Path(data).name} as of {extract.as_of}")
     log.info("done: version %d in %.0f s", version, time.perf_counter() - started)
