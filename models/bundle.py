@@ -8,9 +8,7 @@ import pandas as pd
 
 from models._scorer import Scorer
 
-__all__ = ["ENTRY_POINT", "REGISTERED_MODEL_NAME", "AvstandModel"]
-
-REGISTERED_MODEL_NAME = "avstand"
+__all__ = ["ENTRY_POINT", "AvstandModel"]
 # Logged as the model's code, so that MLflow stores no pickled object (see ``_pyfunc_entry.py``).
 ENTRY_POINT = Path(__file__).with_name("_pyfunc_entry.py")
 

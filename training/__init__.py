@@ -9,11 +9,9 @@ from training._config import DEFAULT_CONFIG_PATH, ConfigError, TrainConfig, load
 from training._landmarks import STATUSES, build_landmarks
 from training._pipeline import TrainResult, monotone_violations, train
 from training._splits import PERIODS, Periods, TrainingDataError, assign_periods
-from training._tracking import EXPERIMENT, tracking_uri
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
-    "EXPERIMENT",
     "PERIODS",
     "STATUSES",
     "ConfigError",
@@ -26,6 +24,5 @@ __all__ = [
     "censoring_weights",
     "load_config",
     "monotone_violations",
-    "tracking_uri",
     "train",
 ]

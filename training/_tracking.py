@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import tempfile
 from importlib.metadata import version
@@ -14,20 +13,15 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from models import REGISTRATION_BANDS, Scorer
-from models.bundle import ENTRY_POINT, REGISTERED_MODEL_NAME
+from models.bundle import ENTRY_POINT
+from models.registry import EXPERIMENT, REGISTERED_MODEL_NAME, tracking_uri
 
-__all__ = ["EXPERIMENT", "code_version", "log_training_run", "tracking_uri"]
+__all__ = ["code_version", "log_training_run"]
 
 log = logging.getLogger("avstand.train")
 
-EXPERIMENT = "avstand"
 _BAND_KEYS = {label: label.replace(" months", "m").replace("+", "plus") for label, _, _ in REGISTRATION_BANDS}
 _REQUIREMENTS = ("mlflow", "lightgbm", "numpy", "pandas", "scipy", "scikit-learn", "pyyaml", "pydantic")
-
-
-def tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else a SQLite store ``mlflow.db`` in the working folder."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
 
 
 def code_version() -> dict[str, str]:

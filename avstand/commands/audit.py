@@ -1,0 +1,51 @@
+"""``avstand audit``: audit a registered version through the release gates and write its reports."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "audit",
+        help="audit a registered version: calibration, fairness, data quality, gates; exit 1 when a gate fails",
+        description="Audit a registered version of 'avstand' on its out-of-time test set: calibration overall, "
+        "by registration time and by audit group; fairness of the policy's decisions by group; data drift and "
+        "decision changes against the version in production. Writes reports/<version>/report.html, audit.json "
+        "and model_card.md, stores them with the version's MLflow run and tags the version with the verdict. "
+        "Exit 0 when every gate passes, 1 when one fails, 2 when the version or a file cannot be used.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--version", type=int, help="the registered version number")
+    which.add_argument("--run", dest="run_id", help="the MLflow run id the version came from")
+    p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
+    p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audits import AuditError, GatesError, audit_version
+
+    try:
+        findings = audit_version(version=args.version, run_id=args.run_id, gates_path=args.gates,
+                                 reports_root=args.reports)
+    except (AuditError, GatesError) as exc:
+        print(f"avstand audit: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(format_verdict(findings, args.reports))
+    return EXIT_OK if findings["meta"]["verdict"] == "pass" else EXIT_FAILED
+
+
+def format_verdict(findings: dict, reports: Path) -> str:
+    meta = findings["meta"]
+    lines = [f"version {meta['version']}: {meta['verdict'].upper()}"]
+    for g in findings["gates"]:
+        value = "-" if g["value"] is None else f"{g['value']:.4f}"
+        lines.append(f"  {g['verdict']:<15} {g['gate']:<34} {value:>9}  (threshold {g['threshold']}) {g['detail']}")
+    lines.append(f"report: {reports / str(meta['version']) / 'report.html'}")
+    return "\n".join(lines)
