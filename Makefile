@@ -19,7 +19,7 @@ DATA    ?= data/register.parquet
 .PHONY: help install run test lint bench constraints clean
 
 help:
-	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train a model version"
+	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version"
 	@echo "make test     install and run the whole test suite"
 	@echo "make install  create .venv and install the project with its dev extras"
 	@echo "make lint     ruff"
@@ -38,7 +38,7 @@ $(DATA): | install
 
 run: install $(DATA)
 	$(BIN)/avstand validate --data $(DATA) --as-of $(AS_OF)
-	$(BIN)/avstand train --data $(DATA) --as-of $(AS_OF)
+	$(BIN)/avstand release --data $(DATA) --as-of $(AS_OF)
 
 test: install
 	$(BIN)/python -m pytest

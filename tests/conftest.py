@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -46,6 +48,25 @@ def clean_text(small_files) -> pd.DataFrame:
     """300 spells of the small register, as text (what the validator sees); any subset of a clean
     extract is clean."""
     return read_text_table(small_files["csv"]).sample(300, random_state=0).reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def trained_store(tmp_path_factory) -> dict:
+    """`avstand synth` (100,000 persons) and `avstand train` into a real SQLite MLflow store, once per session."""
+    folder = tmp_path_factory.mktemp("trained")
+    env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
+    made = run_avstand("synth", "--persons", 100_000, "--seed", 7, "--out", folder / "register.parquet",
+                       cwd=folder, env=env)
+    assert made.returncode == 0, made.stderr
+    trained = run_avstand("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30", cwd=folder, env=env)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    return {"folder": folder, "env": env, "stdout": trained.stdout, "stderr": trained.stderr}
+
+
+def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:
+    """The ``avstand`` program as a user runs it, in its own process."""
+    return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=900, check=False)
 
 
 # Hypothesis runs the same examples every time: a test result must not depend on the day it runs.

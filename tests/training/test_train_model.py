@@ -3,7 +3,6 @@ tracked in a real MLflow store (SQLite in a temporary folder)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
@@ -24,20 +23,14 @@ def avstand(*args, cwd, env):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("train")
-    env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
-    made = avstand("synth", "--persons", 100_000, "--seed", 7, "--out", folder / "register.parquet",
-                   cwd=folder, env=env)
-    assert made.returncode == 0, made.stderr
-    trained = avstand("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30", cwd=folder, env=env)
-    assert trained.returncode == 0, trained.stderr[-3000:]
+def run(trained_store):
+    folder, env = trained_store["folder"], trained_store["env"]
     client = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
     version = client.get_model_version("avstand", "1")
     mlflow_run = client.get_run(version.run_id)
     test_set = pd.read_parquet(client.download_artifacts(version.run_id, "training/test_set.parquet", str(folder)))
     return {"folder": folder, "env": env, "client": client, "version": version, "run": mlflow_run,
-            "test_set": test_set, "stdout": trained.stdout, "stderr": trained.stderr}
+            "test_set": test_set, "stdout": trained_store["stdout"], "stderr": trained_store["stderr"]}
 
 
 def _metric(run, name: str, model: str = "model", band: str = "overall") -> float:
