@@ -119,3 +119,14 @@ def test_figures_agree_with_fairlearn(test_set, groups):
                         sample_params={"false_far": {"sample_weight": w[successes]}})
     for label, value in frame.by_group["false_far"].items():
         assert ours["birth_region"]["by_group"][label]["false_far"] == pytest.approx(value)
+
+
+def test_slope_and_intercept_intervals_cover_the_point_values(test_set, groups):
+    audit = _calibration(test_set, groups, test_set["p_truth"].to_numpy())
+    overall = audit["overall"]
+    for name in ("calibration_slope", "calibration_intercept"):
+        lo, hi = overall[f"{name}_ci"]
+        assert lo <= overall[name] <= hi, name
+    assert 0.9 < overall["calibration_slope"] < 1.1
+    cell = audit["groups"]["registration_time"]["12-24 months"]
+    assert cell["calibration_slope_ci"] is not None
