@@ -24,6 +24,7 @@ from models._outcome import (
     registration_band,
 )
 from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
+from models._reasons import reasons
 from models._scorer import BundleError, Scorer
 from models._spec import (
     DEFAULT_SPEC_PATH,
@@ -65,5 +66,6 @@ __all__ = [
     "model_columns",
     "model_matrix",
     "prepare",
+    "reasons",
     "registration_band",
 ]

@@ -1,0 +1,86 @@
+"""The main reasons behind a score, in plain language (Swedish and English).
+
+Reasons come from the booster's own per-feature contributions to the log-odds (TreeSHAP, as LightGBM
+computes them), so they explain this model's score, not a surrogate's. A positive contribution raises
+the chance of work or studies against the model's average; a negative one lowers it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models._features import model_columns, prepare
+from models._scorer import Scorer
+
+__all__ = ["reasons"]
+
+# Labels of the derived features, which the spec does not declare.
+_DERIVED = {
+    "days_registered": {"sv": "Tid som inskriven", "en": "Time registered"},
+    "assessment_month": {"sv": "Tid på året", "en": "Time of year"},
+}
+_VERB = {"sv": {"raises": "höjer", "lowers": "sänker"}, "en": {"raises": "raises", "lowers": "lowers"}}
+_OBJECT = {"sv": "chansen till arbete eller studier", "en": "the chance of work or studies"}
+_YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
+
+
+def reasons(scorer: Scorer, records: pd.DataFrame, *, top: int = 3) -> list[list[dict]]:
+    """The ``top`` features that move each record's score most, with direction and sentences.
+
+    Parameters
+    ----------
+    scorer : Scorer
+    records : pandas.DataFrame
+        Raw records, as for ``Scorer.predict``.
+    top : int
+
+    Returns
+    -------
+    list of list of dict
+        Per record: ``{"feature", "direction" ("raises"/"lowers"), "contribution" (log-odds),
+        "value", "sv", "en"}``, largest first.
+    """
+    inputs = prepare(records, spec=scorer.spec)
+    contributions = scorer.contributions(inputs).drop(columns="bias").to_numpy()
+    columns = model_columns(scorer.spec)
+    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
+    out = []
+    for i, row in enumerate(order):
+        items = []
+        for j in row:
+            name, value = columns[j], contributions[i, j]
+            if value == 0:
+                continue
+            direction = "raises" if value > 0 else "lowers"
+            raw = records[name].iloc[i] if name in records.columns else inputs[name].iloc[i]
+            sentences = {lang: f"{_label(scorer, name, lang)} ({_show(scorer, name, raw, lang)}) "
+                               f"{_VERB[lang][direction]} {_OBJECT[lang]}." for lang in ("sv", "en")}
+            items.append({"feature": name, "direction": direction, "contribution": float(value),
+                          "value": _plain(raw)} | sentences)
+        out.append(items)
+    return out
+
+
+def _label(scorer: Scorer, name: str, lang: str) -> str:
+    if name in _DERIVED:
+        return _DERIVED[name][lang]
+    return getattr(scorer.spec.features[name].label, lang)
+
+
+def _show(scorer: Scorer, name: str, value, lang: str) -> str:
+    if name == "days_registered":
+        return f"{int(value)} {'dagar' if lang == 'sv' else 'days'}"
+    if name == "assessment_month":
+        return f"{'månad' if lang == 'sv' else 'month'} {int(value)}"
+    feature = scorer.spec.features[name]
+    if feature.type == "boolean":
+        yes, no = _YES_NO[lang]
+        return yes if value in (True, "true", "True", 1, 1.0) else no
+    if feature.type == "number":
+        return f"{float(value):g}"
+    return str(value)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,73 @@
+"""Plain-language reasons from the booster's own contributions."""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+import pytest
+
+from models import Calibrator, Scorer, categorical_indices, load_policy, load_spec, model_columns, model_matrix, prepare
+from models import reasons as explain
+
+SPEC = load_spec()
+
+
+@pytest.fixture(scope="module")
+def scorer_and_records():
+    rng = np.random.default_rng(4)
+    n = 3000
+    records = pd.DataFrame({
+        "sex": rng.choice(["female", "male"], n), "age": rng.integers(16, 70, n).astype(float),
+        "birth_region": rng.choice(SPEC.features["birth_region"].values, n),
+        "education": rng.choice(SPEC.features["education"].values, n), "disability": rng.random(n) < 0.25,
+        "prior_unemployment_days": rng.integers(0, 731, n).astype(float),
+        "unemployment_insurance": rng.random(n) < 0.6,
+        "occupation_group": rng.choice(SPEC.features["occupation_group"].values, n),
+        "county": rng.choice(SPEC.features["county"].values, n),
+        "registered_on": (pd.Timestamp("2024-01-01")
+                          + pd.to_timedelta(rng.integers(0, 700, n), "D")).strftime("%Y-%m-%d"),
+        "assessed_on": "2026-01-01",
+    })
+    inputs = prepare(records, spec=SPEC)
+    # Outcomes driven by disability (down) and days registered (down), so reasons have a known answer.
+    logit = 0.5 - 1.5 * inputs["disability"].to_numpy() - inputs["days_registered"].to_numpy() / 300
+    label = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    data = lgb.Dataset(model_matrix(inputs, spec=SPEC), label=label, feature_name=model_columns(SPEC),
+                       categorical_feature=categorical_indices(SPEC))
+    booster = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "deterministic": True,
+                         "min_data_in_leaf": 20}, data, num_boost_round=40)
+    return Scorer(booster=booster, calibrator=Calibrator(), spec=SPEC, policy=load_policy()), records
+
+
+def test_three_reasons_largest_first_with_sentences_in_both_languages(scorer_and_records):
+    scorer, records = scorer_and_records
+    found = explain(scorer, records.head(50))
+    assert len(found) == 50
+    for items in found:
+        assert 1 <= len(items) <= 3
+        sizes = [abs(r["contribution"]) for r in items]
+        assert sizes == sorted(sizes, reverse=True)
+        for r in items:
+            assert r["direction"] == ("raises" if r["contribution"] > 0 else "lowers")
+            assert r["sv"].endswith("chansen till arbete eller studier.") and r["en"].endswith("work or studies.")
+
+
+def test_reasons_name_what_drives_the_score(scorer_and_records):
+    scorer, records = scorer_and_records
+    disabled = records[records["disability"]].head(30)
+    found = explain(scorer, disabled)
+    named = [r for items in found for r in items if r["feature"] == "disability"]
+    assert named and all(r["direction"] == "lowers" for r in named)
+    assert "Funktionsnedsättning (ja) sänker chansen" in named[0]["sv"]
+    assert "Disability (yes) lowers the chance" in named[0]["en"]
+    long_registered = records.assign(registered_on="2024-01-01").head(20)
+    days = [r for items in explain(scorer, long_registered) for r in items if r["feature"] == "days_registered"]
+    assert days and days[0]["en"].startswith("Time registered (731 days) lowers")
+
+
+def test_contributions_explain_the_whole_score(scorer_and_records):
+    scorer, records = scorer_and_records
+    inputs = prepare(records.head(100), spec=SPEC)
+    total = scorer.contributions(inputs).sum(axis=1).to_numpy()
+    np.testing.assert_allclose(total, scorer.raw_score(inputs), atol=1e-9)
