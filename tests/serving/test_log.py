@@ -1,0 +1,97 @@
+"""The assessment log on a real SQLite file and on the machine's PostgreSQL (its own schema per run)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from serving import AssessmentLog, LogUnavailableError, fingerprint
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log(request, tmp_path):
+    if request.param == "sqlite":
+        opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
+        yield opened
+        opened.close()
+        return
+    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _assess(log: AssessmentLog, client: str = "system-a") -> str:
+    return log.record_assessment(client=client, model_version="3", policy_version="2026.1",
+                                 features={"age": 34.0, "sex": "female"}, days_registered=120, probability=0.41,
+                                 outcome="suitable", level="B", reasons=[{"feature": "age", "direction": "raises"}])
+
+
+def test_migrations_create_the_tables_and_keep_the_rows(log):
+    log.migrate()
+    first = _assess(log)
+    log.migrate()  # an upgrade on an existing log loses nothing
+    assert log.counts() == {"assessments": 1, "decisions": 0}
+    assert len(first) == 36
+
+
+def test_decisions_link_to_their_assessment(log):
+    log.migrate()
+    assessment = _assess(log)
+    log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="follow",
+                        final_outcome="suitable", final_level="B", reason=None)
+    log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="override",
+                        final_outcome="suitable", final_level="C", reason="recent long illness")
+    assert log.counts() == {"assessments": 1, "decisions": 2}
+
+
+def test_a_decision_needs_the_clients_own_assessment_and_overrides_a_reason(log):
+    log.migrate()
+    assessment = _assess(log, client="system-a")
+    with pytest.raises(LookupError):
+        log.record_decision(assessment_id=assessment, client="system-b", caseworker="cw-9", decision="follow",
+                            final_outcome="suitable", final_level="B", reason=None)
+    with pytest.raises(LookupError):
+        log.record_decision(assessment_id=str(uuid.uuid4()), client="system-a", caseworker="cw-1",
+                            decision="follow", final_outcome="suitable", final_level="B", reason=None)
+    with pytest.raises(ValueError, match="reason"):
+        log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="override",
+                            final_outcome="too_close", final_level=None, reason="  ")
+    assert log.counts()["decisions"] == 0
+
+
+def test_fingerprints_are_stable_and_input_sensitive():
+    assert fingerprint({"a": 1, "b": "x"}) == fingerprint({"b": "x", "a": 1})
+    assert fingerprint({"a": 1}) != fingerprint({"a": 2})
+
+
+def test_a_read_only_database_is_refused_without_leaking_the_input(tmp_path):
+    path = tmp_path / "log.db"
+    writable = AssessmentLog(f"sqlite:///{path}")
+    writable.migrate()
+    read_only = AssessmentLog(f"sqlite:///file:{path}?mode=ro&uri=true")
+    with pytest.raises(LogUnavailableError) as caught:
+        _assess(read_only)
+    assert "female" not in str(caught.value) and "34" not in str(caught.value)
+    assert writable.counts()["assessments"] == 0
+    read_only.close()
+    writable.close()
+
+
+def test_an_unreachable_database_is_refused():
+    down = AssessmentLog("postgresql+psycopg://postgres@127.0.0.1:1/test", connect_args={"connect_timeout": 2})
+    with pytest.raises(LogUnavailableError):
+        _assess(down)
+    down.close()
