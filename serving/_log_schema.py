@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Assessment", "Base", "Decision"]
+__all__ = ["ApiKey", "Assessment", "Base", "Decision"]
 
 
 class Base(DeclarativeBase):
@@ -47,3 +47,14 @@ class Decision(Base):
     final_outcome: Mapped[str] = mapped_column(String(30))
     final_level: Mapped[str | None] = mapped_column(String(1), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ApiKey(Base):
+    """A client system's API key, stored only as its SHA-256 (the key itself is shown once, at creation)."""
+
+    __tablename__ = "api_keys"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

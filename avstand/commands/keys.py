@@ -1,0 +1,52 @@
+"""``avstand keys``: API keys for client systems (add prints a key once; only its hash is stored)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from avstand._common import EXIT_BAD_INPUT, EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "keys",
+        help="create, revoke and list API keys of client systems",
+        description="API keys live in the assessment log's database (AVSTAND_DATABASE_URL, else the SQLite file "
+        "avstand-log.db in the working folder). 'add NAME' prints the new key once: store it in the client "
+        "system; only its SHA-256 is kept. 'revoke NAME' ends it at once. 'list' shows names and dates.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for action, text in (("add", "create a key for client system NAME"), ("revoke", "end client NAME's key")):
+        sub = actions.add_parser(action, help=text, description=text)
+        sub.add_argument("name", metavar="NAME", help="the client system's name, e.g. caseworker-portal")
+        sub.set_defaults(run=run)
+    actions.add_parser("list", help="names, creation and revocation dates",
+                       description="names, creation and revocation dates").set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from serving import ApiKeyError, AssessmentLog, LogUnavailableError, add_key, list_keys, revoke_key
+
+    log = AssessmentLog()
+    try:
+        log.migrate()
+        if args.action == "add":
+            print(add_key(log, args.name))
+            print(f"key for {args.name} created: it is shown only now", file=sys.stderr)
+        elif args.action == "revoke":
+            revoke_key(log, args.name)
+            print(f"key of {args.name} revoked", file=sys.stderr)
+        else:
+            for row in list_keys(log):
+                status = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+                print(f"{row['name']:<30} created {row['created_at']:%Y-%m-%d %H:%M}  {status}")
+    except ApiKeyError as exc:
+        print(f"avstand keys: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except LogUnavailableError as exc:
+        print(f"avstand keys: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        log.close()
+    return EXIT_OK

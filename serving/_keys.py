@@ -1,0 +1,82 @@
+"""API keys for client systems: created once, stored as a hash, checked in constant time, revocable.
+
+A key is 32 random bytes, so a plain SHA-256 of it cannot be reversed or guessed; a slow password hash
+(bcrypt, argon2) would only slow down every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from serving._log import AssessmentLog, LogUnavailableError
+from serving._log_schema import ApiKey
+
+__all__ = ["ApiKeyError", "add_key", "check_key", "list_keys", "revoke_key"]
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class ApiKeyError(ValueError):
+    """A key operation that cannot be done: a bad or taken name, an unknown one."""
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def add_key(log: AssessmentLog, name: str) -> str:
+    """Create a key for client system ``name`` and return it: it is shown this once and never stored."""
+    if not _NAME.fullmatch(name):
+        raise ApiKeyError(f"a client name is 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit: "
+                        f"{name!r}")
+    key = "avs_" + secrets.token_urlsafe(32)
+    with Session(log.engine) as session, session.begin():
+        if session.get(ApiKey, name) is not None:
+            raise ApiKeyError(f"client {name!r} already has a key (revoked or not); choose another name")
+        session.add(ApiKey(name=name, key_hash=_hash(key), created_at=dt.datetime.now(dt.UTC)))
+    return key
+
+
+def revoke_key(log: AssessmentLog, name: str) -> None:
+    """End client ``name``'s key."""
+    with Session(log.engine) as session, session.begin():
+        row = session.get(ApiKey, name)
+        if row is None or row.revoked_at is not None:
+            raise ApiKeyError(f"client {name!r} has no active key")
+        row.revoked_at = dt.datetime.now(dt.UTC)
+
+
+def list_keys(log: AssessmentLog) -> list[dict]:
+    """Names, creation and revocation times (never the keys)."""
+    with Session(log.engine) as session:
+        return [{"name": r.name, "created_at": r.created_at, "revoked_at": r.revoked_at}
+                for r in session.scalars(select(ApiKey).order_by(ApiKey.name))]
+
+
+def check_key(log: AssessmentLog, presented: str | None) -> str | None:
+    """The client name whose active key was presented, or None.
+
+    Every active key's hash is compared with ``hmac.compare_digest``, so the time taken does not tell how
+    much of a wrong key was right.
+    """
+    if not presented:
+        return None
+    wanted = _hash(presented)
+    try:
+        with Session(log.engine) as session:
+            active = session.execute(select(ApiKey.name, ApiKey.key_hash).where(ApiKey.revoked_at.is_(None))).all()
+    except SQLAlchemyError as exc:
+        raise LogUnavailableError(f"the key store cannot be read: {type(exc).__name__}") from exc
+    found = None
+    for name, key_hash in active:
+        if hmac.compare_digest(key_hash, wanted):
+            found = name
+    return found
