@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, iso_date
+from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from avstand.commands.audit import format_verdict
-from avstand.commands.train import format_result
+from avstand.commands.train import add_training_arguments, format_result
 from models import PolicyError, SpecError
 from register import ExtractError, ReadError
 
@@ -25,12 +25,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "gates and the user (AVSTAND_USER, else the login name) are recorded on the version and in the report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--data", type=Path, required=True, help="the register extract, .csv or .parquet")
-    p.add_argument("--as-of", type=iso_date, default=None,
-                   help="the day the extract was taken; default: the latest date in the file")
-    p.add_argument("--spec", type=Path, default=None, help="feature spec (YAML); default: models/feature_spec.yaml")
-    p.add_argument("--config", type=Path, default=None, help="training config (YAML); default: training/config.yaml")
-    p.add_argument("--policy", type=Path, default=None, help="outcome policy (YAML); default: models/policy.yaml")
+    add_training_arguments(p)
     p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
     p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
     p.add_argument("--override-gate", metavar="REASON", default=None,

@@ -23,13 +23,18 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "else sqlite:///mlflow.db in the working folder.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    add_training_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_training_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of a training run, shared with ``avstand release``."""
     p.add_argument("--data", type=Path, required=True, help="the register extract, .csv or .parquet")
     p.add_argument("--as-of", type=iso_date, default=None,
                    help="the day the extract was taken; default: the latest date in the file")
     p.add_argument("--spec", type=Path, default=None, help="feature spec (YAML); default: models/feature_spec.yaml")
     p.add_argument("--config", type=Path, default=None, help="training config (YAML); default: training/config.yaml")
     p.add_argument("--policy", type=Path, default=None, help="outcome policy (YAML); default: models/policy.yaml")
-    p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
