@@ -23,7 +23,7 @@ from audits._gates import evaluate_gates, load_gates
 from audits._groups import REGISTRATION_TIME, audit_groups
 from audits._quality import data_drift, version_changes
 from audits._report import write_reports
-from models import REGISTRATION_BANDS, Scorer, binary_metrics
+from models import REGISTRATION_BANDS, Scorer, binary_metrics, reliability_curve
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -86,7 +86,7 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
         production_figures = {"auc": binary_metrics(y, p_prod, w)["auc"],
                               "fairness": fairness_audit(y=y, decision=prod_decision, w=w, person=person,
                                                          groups=groups, min_outcomes=gates.min_outcomes_per_group,
-                                                         n_boot=10, seed=gates.bootstrap.seed)}
+                                                         n_boot=0, seed=gates.bootstrap.seed)}
         drift = data_drift(profile, prod["profile"])
         changes = version_changes(candidate_decision=decision, production_decision=prod_decision,
                                   candidate_p=p, production_p=p_prod)
@@ -106,7 +106,8 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
         "gates": results, "override": override,
         "bands": {"overall": calibration["overall"]} | {
             b: cells[b] for b in _BANDS if b in (cells := calibration["groups"][REGISTRATION_TIME])},
-        "band_predictions": band_predictions, "reliability": _reliability(y, p, w),
+        "band_predictions": band_predictions, "reliability": dict(zip(
+            ("predicted", "observed"), (curve.tolist() for curve in reliability_curve(y, p, w)), strict=True)),
         "calibration": calibration, "fairness": fairness, "drift": drift, "changes": changes,
         "group_columns": list(groups.columns), "policy_text": scorer.policy.description,
     }
@@ -159,14 +160,6 @@ def _json_artifact(client: MlflowClient, run_id: str, path: str, folder: str) ->
 def _band_means(p: np.ndarray, w: np.ndarray, groups: pd.DataFrame) -> dict[str, float]:
     band = groups[REGISTRATION_TIME].to_numpy()
     return {b: float(np.average(p[band == b], weights=w[band == b])) for b in _BANDS if (w[band == b] > 0).any()}
-
-
-def _reliability(y: np.ndarray, p: np.ndarray, w: np.ndarray, bins: int = 10) -> dict[str, list[float]]:
-    which = np.minimum((p * bins).astype(int), bins - 1)
-    total = np.bincount(which, weights=w, minlength=bins)
-    seen = total > 0
-    return {"predicted": (np.bincount(which, weights=w * p, minlength=bins)[seen] / total[seen]).tolist(),
-            "observed": (np.bincount(which, weights=w * y, minlength=bins)[seen] / total[seen]).tolist()}
 
 
 def _avstand_version() -> str:

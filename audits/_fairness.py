@@ -100,5 +100,11 @@ def _between_groups(metric, judged, cells, group, y, decision, w, replicates, *,
     return {"ratio": ratio, "difference": rates[highest] - rates[lowest], "highest": highest, "lowest": lowest,
             # The interval is for the ratio of the two groups that are highest and lowest in the data.
             # "inverted_cdf" picks observed replicates, so an infinite ratio (a lowest rate of 0) stays one.
-            "ratio_ci": [float(v) for v in np.percentile(ratios, _INTERVAL, method="inverted_cdf")],
-            "difference_ci": [float(v) for v in np.percentile(differences, _INTERVAL, method="inverted_cdf")]}
+            "ratio_ci": _interval(ratios), "difference_ci": _interval(differences)}
+
+
+def _interval(draws: list[float]) -> list[float] | None:
+    """95 % percentile interval, or None without bootstrap draws (``n_boot=0``: point figures only)."""
+    if not draws:
+        return None
+    return [float(v) for v in np.percentile(draws, _INTERVAL, method="inverted_cdf")]

@@ -15,7 +15,7 @@ from models._features import (
     model_matrix,
     prepare,
 )
-from models._metrics import ECE_BINS, binary_metrics, metrics_by_band
+from models._metrics import ECE_BINS, binary_metrics, metrics_by_band, reliability_curve
 from models._outcome import (
     EXIT_REASONS,
     HORIZON_DAYS,
@@ -68,4 +68,5 @@ __all__ = [
     "prepare",
     "reasons",
     "registration_band",
+    "reliability_curve",
 ]

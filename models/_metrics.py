@@ -13,7 +13,7 @@ from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
 from models._outcome import REGISTRATION_BANDS, registration_band
 
-__all__ = ["ECE_BINS", "binary_metrics", "metrics_by_band"]
+__all__ = ["ECE_BINS", "binary_metrics", "metrics_by_band", "reliability_curve"]
 
 ECE_BINS = 10
 _EPS = 1e-6
@@ -60,6 +60,17 @@ def metrics_by_band(y: np.ndarray, p: np.ndarray, w: np.ndarray, days_registered
         mask = bands == label
         out[label] = binary_metrics(np.asarray(y)[mask], np.asarray(p)[mask], np.asarray(w)[mask])
     return out
+
+
+def reliability_curve(y: np.ndarray, p: np.ndarray, w: np.ndarray,
+                      bins: int = ECE_BINS) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean prediction and observed share in each non-empty equal-width probability bin."""
+    which = np.minimum((np.asarray(p) * bins).astype(int), bins - 1)
+    total = np.bincount(which, weights=w, minlength=bins)
+    seen = total > 0
+    predicted = np.bincount(which, weights=w * p, minlength=bins)[seen] / total[seen]
+    observed = np.bincount(which, weights=w * y, minlength=bins)[seen] / total[seen]
+    return predicted, observed
 
 
 def _ece(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> float:

@@ -25,7 +25,8 @@ _OBJECT = {"sv": "chansen till arbete eller studier", "en": "the chance of work 
 _YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
-def reasons(scorer: Scorer, records: pd.DataFrame, *, top: int = 3) -> list[list[dict]]:
+def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | None = None,
+            top: int = 3) -> list[list[dict]]:
     """The ``top`` features that move each record's score most, with direction and sentences.
 
     Parameters
@@ -33,6 +34,9 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, top: int = 3) -> list[list
     scorer : Scorer
     records : pandas.DataFrame
         Raw records, as for ``Scorer.predict``.
+    inputs : pandas.DataFrame, optional
+        ``prepare(records)`` when the caller has it already (scoring and explaining the same records should
+        not validate them twice).
     top : int
 
     Returns
@@ -41,7 +45,7 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, top: int = 3) -> list[list
         Per record: ``{"feature", "direction" ("raises"/"lowers"), "contribution" (log-odds),
         "value", "sv", "en"}``, largest first.
     """
-    inputs = prepare(records, spec=scorer.spec)
+    inputs = prepare(records, spec=scorer.spec) if inputs is None else inputs
     contributions = scorer.contributions(inputs).drop(columns="bias").to_numpy()
     columns = model_columns(scorer.spec)
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]

@@ -42,6 +42,7 @@ __all__ = [
     "stock_on",
     "success_share",
     "summarize",
+    "typed_extract",
     "write_extract",
 ]
 
@@ -127,5 +128,11 @@ def load_extract(
     raw, problems, used = check_extract(path, spec=spec, as_of=as_of)
     if len(problems) or used is None:
         raise ExtractError(path, problems)
-    return Extract(frame=parse_extract(raw, spec=spec), as_of=used, as_of_inferred=as_of is None,
-                   spec=spec, path=path, sha256=file_digest(path))
+    return typed_extract(raw, path=path, spec=spec, as_of=used, as_of_inferred=as_of is None)
+
+
+def typed_extract(raw: pd.DataFrame, *, path: str | Path, spec: FeatureSpec, as_of: dt.date,
+                  as_of_inferred: bool) -> Extract:
+    """The ``Extract`` of a text extract that ``check_extract`` found clean."""
+    return Extract(frame=parse_extract(raw, spec=spec), as_of=as_of, as_of_inferred=as_of_inferred, spec=spec,
+                   path=Path(path), sha256=file_digest(path))

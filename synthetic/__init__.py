@@ -6,8 +6,16 @@ through true state dependence and through dynamic selection on an unobserved, ga
 work or studies within 180 days with the frailty integrated out.
 """
 
+from synthetic._metadata import metadata_path, read_params, write_metadata
 from synthetic._params import SimulationParams
 from synthetic._register import simulate_register
 from synthetic._truth import true_probability
 
-__all__ = ["SimulationParams", "simulate_register", "true_probability"]
+__all__ = [
+    "SimulationParams",
+    "metadata_path",
+    "read_params",
+    "simulate_register",
+    "true_probability",
+    "write_metadata",
+]

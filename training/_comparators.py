@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import logging
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from models import FeatureSpec, categorical_indices, model_columns
-from synthetic import SimulationParams, true_probability
+from synthetic import read_params, true_probability
 from training._booster import fit_booster, raw_scores
 from training._calibration import choose_calibrator
 from training._config import TrainConfig
@@ -72,30 +70,10 @@ def fit_logistic(train: Rows, test: Rows, *, spec: FeatureSpec, config: TrainCon
 
 def oracle_probability(data_path: Path, test: pd.DataFrame) -> np.ndarray | None:
     """The simulator's truth for the ``test`` snapshots when ``data_path`` is a synthetic register (it has
-    a ``.synth.json`` beside it); ``None`` otherwise."""
-    meta_path = Path(f"{data_path}.synth.json")
-    if not meta_path.is_file():
+    its ``.synth.json`` beside it); ``None`` otherwise."""
+    found = read_params(data_path)
+    if found is None:
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    params = _params_from_json(meta["params"])
+    params, meta = found
     log.info("oracle: synthetic register (seed %s); true probabilities for %d test rows", meta.get("seed"), len(test))
     return true_probability(test, params=params)
-
-
-def _params_from_json(raw: dict) -> SimulationParams:
-    """Rebuild the simulator's parameters from their JSON form (lists back to tuples, dates back to dates)."""
-    fields = {f.name for f in dataclasses.fields(SimulationParams)}
-    default = SimulationParams()
-    values = {}
-    for name, value in raw.items():
-        if name not in fields:
-            raise ValueError(f"unknown simulation parameter {name!r} in the .synth.json file")
-        current = getattr(default, name)
-        if isinstance(current, tuple):
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        elif isinstance(current, dict):
-            value = {k: tuple(v) if isinstance(v, list) else v for k, v in value.items()}
-        elif hasattr(current, "isoformat"):
-            value = type(current).fromisoformat(value)
-        values[name] = value
-    return SimulationParams(**values)

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt
 import numpy as np
 
-from models import REGISTRATION_BANDS, registration_band
+from models import REGISTRATION_BANDS, registration_band, reliability_curve
 
 __all__ = ["plot_calibration_by_band", "plot_reliability"]
 
@@ -40,17 +40,13 @@ def plot_calibration_by_band(metrics: dict[str, dict[str, dict]], path: Path) ->
     return path
 
 
-def plot_reliability(y: np.ndarray, p: np.ndarray, w: np.ndarray, days: np.ndarray, path: Path, bins: int = 10) -> Path:
+def plot_reliability(y: np.ndarray, p: np.ndarray, w: np.ndarray, days: np.ndarray, path: Path) -> Path:
     """Reliability diagrams (weighted observed share against mean prediction, ten bins) overall and per band."""
     fig, axes = plt.subplots(2, 3, figsize=(10, 6.5), dpi=110, sharex=True, sharey=True)
     bands = registration_band(days)
     for ax, label in zip(axes.ravel(), ["overall", *_BANDS], strict=True):
         mask = np.ones(len(p), bool) if label == "overall" else bands == label
-        which = np.minimum((p[mask] * bins).astype(int), bins - 1)
-        total = np.bincount(which, weights=w[mask], minlength=bins)
-        seen = total > 0
-        mean_p = np.bincount(which, weights=w[mask] * p[mask], minlength=bins)[seen] / total[seen]
-        mean_y = np.bincount(which, weights=w[mask] * y[mask], minlength=bins)[seen] / total[seen]
+        mean_p, mean_y = reliability_curve(y[mask], p[mask], w[mask])
         ax.plot([0, 1], [0, 1], color="0.6", lw=1)
         ax.plot(mean_p, mean_y, "C0-o", ms=4)
         ax.set_title(f"{label} (n={int(mask.sum()):,})", fontsize=9)

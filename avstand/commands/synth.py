@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
-import json
 import logging
 import sys
 import time
@@ -13,7 +11,7 @@ from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
 from register import write_extract
-from synthetic import SimulationParams, simulate_register
+from synthetic import SimulationParams, simulate_register, write_metadata
 
 log = logging.getLogger("avstand.synth")
 
@@ -56,9 +54,6 @@ def run(args: argparse.Namespace) -> int:
     log.info("simulating %d persons, seed %d, as of %s", args.persons, args.seed, args.as_of)
     register = simulate_register(persons=args.persons, seed=args.seed, as_of=args.as_of, params=params)
     write_extract(register, out)
-    meta = {"generator": "avstand synth", "persons": args.persons, "seed": args.seed,
-            "as_of": args.as_of.isoformat(), "spells": len(register),
-            "params": dataclasses.asdict(params)}
-    Path(f"{out}.synth.json").write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    write_metadata(out, persons=args.persons, seed=args.seed, as_of=args.as_of, spells=len(register), params=params)
     log.info("wrote %s: %d spells (%.1f s)", out, len(register), time.perf_counter() - started)
     return EXIT_OK

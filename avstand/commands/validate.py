@@ -11,7 +11,7 @@ from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
 from models import SpecError, load_spec
-from register import RULES, Extract, ReadError, check_extract, file_digest, format_summary, parse_extract, summarize
+from register import RULES, ReadError, check_extract, format_summary, summarize, typed_extract
 
 log = logging.getLogger("avstand.validate")
 
@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if len(problems) or as_of is None:
         _print_problems(args.data, problems, args.show)
         return EXIT_BAD_INPUT
-    extract = Extract(frame=parse_extract(raw, spec=spec), as_of=as_of, as_of_inferred=args.as_of is None,
-                      spec=spec, path=args.data, sha256=file_digest(args.data))
+    extract = typed_extract(raw, path=args.data, spec=spec, as_of=as_of, as_of_inferred=args.as_of is None)
     summary = summarize(extract)
     print(f"{args.data}: clean ({len(raw):,} rows, {len(spec.features)} feature columns)")
     print(format_summary(summary))

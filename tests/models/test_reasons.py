@@ -43,6 +43,7 @@ def scorer_and_records():
 def test_three_reasons_largest_first_with_sentences_in_both_languages(scorer_and_records):
     scorer, records = scorer_and_records
     found = explain(scorer, records.head(50))
+    assert found == explain(scorer, records.head(50), inputs=prepare(records.head(50), spec=SPEC))
     assert len(found) == 50
     for items in found:
         assert 1 <= len(items) <= 3

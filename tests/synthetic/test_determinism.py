@@ -30,3 +30,15 @@ def test_nothing_after_the_as_of_date_and_no_overlaps():
     previous_end = ordered.groupby("person_id")["exited_on"].shift(1)
     assert not (ordered["registered_on"] <= previous_end).any()
     assert (frame["exited_on"].isna() == frame["exit_reason"].isna()).all()
+
+
+def test_metadata_round_trips_the_parameters(tmp_path):
+    import dataclasses
+
+    from synthetic import SimulationParams, read_params, write_metadata
+
+    params = dataclasses.replace(SimulationParams(), frailty_shape=2.0)
+    write_metadata(tmp_path / "x.csv", persons=5, seed=1, as_of=AS_OF, spells=7, params=params)
+    found, meta = read_params(tmp_path / "x.csv")
+    assert found == params and meta["seed"] == 1
+    assert read_params(tmp_path / "other.csv") is None
