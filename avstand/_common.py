@@ -15,9 +15,12 @@ EXIT_FAILED = 1  # a gate or a check failed
 EXIT_BAD_INPUT = 2  # bad input or usage
 
 # No telemetry from the libraries we build on, whatever the caller's environment says.
-os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
-os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ["BENTOML_DO_NOT_TRACK"] = "true"
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "1"
+# BentoML's model store (where a release puts the production version for the service) sits next to the
+# MLflow store in the working folder unless BENTOML_HOME says otherwise.
+os.environ.setdefault("BENTOML_HOME", os.path.join(os.getcwd(), "bentoml-store"))
 
 
 def iso_date(text: str) -> dt.date:

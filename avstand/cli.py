@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 from avstand import __version__
 from avstand._common import EXIT_BAD_INPUT, setup_logging
-from avstand.commands import audit, keys, release, synth, train, validate
+from avstand.commands import audit, keys, log, release, score, serve, synth, train, validate
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (synth, validate, train, audit, release, keys)
+COMMANDS = (synth, validate, train, audit, release, serve, score, keys, log)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -47,6 +47,8 @@ class AssessmentLog:
     def __init__(self, url: str | None = None, *, connect_args: dict | None = None) -> None:
         self.url = url or database_url()
         self.engine = create_engine(self.url, pool_pre_ping=True, connect_args=connect_args or {})
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def migrate(self) -> None:
         """Create or upgrade the schema to the latest migration."""
@@ -56,15 +58,25 @@ class AssessmentLog:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def record_assessment(self, *, client: str, model_version: str, policy_version: str, features: dict[str, Any],
-                          days_registered: int, probability: float, outcome: str, level: str | None,
-                          reasons: list[dict]) -> str:
-        """Commit one assessment and return its id; raise ``LogUnavailableError`` when it cannot be committed."""
-        row = Assessment(id=str(uuid.uuid4()), created_at=dt.datetime.now(dt.UTC), client=client,
-                         model_version=model_version, policy_version=policy_version,
-                         input_fingerprint=fingerprint(features), features=features, days_registered=days_registered,
-                         probability=probability, outcome=outcome, level=level, reasons=reasons)
-        return self._commit(row)
+    def record_assessment(self, **fields: Any) -> str:
+        """Commit one assessment and return its id; raise ``LogUnavailableError`` when it cannot be committed.
+
+        The fields are those of ``record_assessments``.
+        """
+        return self.record_assessments([fields])[0]
+
+    def record_assessments(self, assessments: list[dict[str, Any]]) -> list[str]:
+        """Commit several assessments in one transaction (all or none) and return their ids.
+
+        Each holds ``client``, ``model_version``, ``policy_version``, ``features``, ``days_registered``,
+        ``probability``, ``outcome``, ``level``, ``reasons`` and optionally ``person_ref``. One transaction
+        for many rows is what lets the service log every call without one disk flush per call.
+        """
+        now = dt.datetime.now(dt.UTC)
+        rows = [Assessment(id=str(uuid.uuid4()), created_at=now, input_fingerprint=fingerprint(a["features"]),
+                           person_ref=a.get("person_ref"), **{k: v for k, v in a.items() if k != "person_ref"})
+                for a in assessments]
+        return self._commit(*rows)
 
     def record_decision(self, *, assessment_id: str, client: str, caseworker: str, decision: str,
                         final_outcome: str, final_level: str | None, reason: str | None) -> str:
@@ -72,7 +84,8 @@ class AssessmentLog:
 
         Raises ``LookupError`` for an unknown assessment or one made for another client (the same answer
         for both, so that one client cannot probe another's ids), ``ValueError`` for an override
-        without a reason, ``LogUnavailableError`` when the log cannot be written.
+        without a reason or a follow that changes the recommendation, ``LogUnavailableError`` when the
+        log cannot be written.
         """
         if decision not in ("follow", "override"):
             raise ValueError(f"decision must be follow or override, not {decision!r}")
@@ -80,15 +93,19 @@ class AssessmentLog:
             raise ValueError("an override needs a reason")
         try:
             with Session(self.engine) as session:
-                owner = session.scalar(select(Assessment.client).where(Assessment.id == assessment_id))
+                found = session.execute(select(Assessment.client, Assessment.outcome, Assessment.level)
+                                        .where(Assessment.id == assessment_id)).first()
         except SQLAlchemyError as exc:
             raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc
-        if owner is None or owner != client:
+        if found is None or found.client != client:
             raise LookupError(f"no assessment {assessment_id} for this client")
+        if decision == "follow" and (final_outcome, final_level) != (found.outcome, found.level):
+            raise ValueError(f"a follow decision keeps the recommendation ({found.outcome}, level {found.level}); "
+                             f"use override to change it")
         row = Decision(id=str(uuid.uuid4()), assessment_id=assessment_id, created_at=dt.datetime.now(dt.UTC),
                        client=client, caseworker=caseworker, decision=decision, final_outcome=final_outcome,
                        final_level=final_level, reason=reason)
-        return self._commit(row)
+        return self._commit(row)[0]
 
     def counts(self) -> dict[str, int]:
         """Rows in each table."""
@@ -96,16 +113,35 @@ class AssessmentLog:
             return {"assessments": session.scalar(select(func.count()).select_from(Assessment)),
                     "decisions": session.scalar(select(func.count()).select_from(Decision))}
 
+    def ping(self) -> bool:
+        """True when the database answers (readiness)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
     def close(self) -> None:
         """Close the database connections."""
         self.engine.dispose()
 
-    def _commit(self, row) -> str:
-        row_id = row.id  # read before the commit expires the instance
+    def _commit(self, *rows) -> list[str]:
+        ids = [row.id for row in rows]  # read before the commit expires the instances
         try:
             with Session(self.engine) as session, session.begin():
-                session.add(row)
+                session.add_all(rows)
         except SQLAlchemyError as exc:
             # The message names the failure's kind, never the row: inputs stay out of error text and logs.
             raise LogUnavailableError(f"the assessment log cannot be written: {type(exc).__name__}") from exc
-        return row_id
+        return ids
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    # WAL lets readers (exports, readiness) and the service's writer work at once, and a crashed writer
+    # leaves no half-written transaction; the busy timeout makes two workers queue instead of failing.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -31,6 +31,7 @@ class Assessment(Base):
     outcome: Mapped[str] = mapped_column(String(30))
     level: Mapped[str | None] = mapped_column(String(1), nullable=True)
     reasons: Mapped[list] = mapped_column(JSON)
+    person_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Decision(Base):

@@ -63,6 +63,25 @@ def trained_store(tmp_path_factory) -> dict:
     return {"folder": folder, "env": env, "stdout": trained.stdout, "stderr": trained.stderr}
 
 
+@pytest.fixture(scope="session")
+def production_store(trained_store) -> dict:
+    """``trained_store``'s version 1 as production, exported to a BentoML model store in the same folder.
+
+    Releasing through the audit is tested in tests/audits; here the alias is set directly to save time.
+    """
+    folder = trained_store["folder"]
+    env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store")}
+    code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
+            "from serving._bento_store import export_production; "
+            "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, '1'); "
+            "print(export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME, "
+            "alias=PRODUCTION_ALIAS))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return trained_store | {"env": env, "store": folder / "bentoml-store" / "models", "tag": done.stdout.strip()}
+
+
 def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:
     """The ``avstand`` program as a user runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,

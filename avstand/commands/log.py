@@ -1,0 +1,7 @@
+"""`avstand log` (being written)."""
+
+import argparse
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("log", help="(being written)")

@@ -1,0 +1,7 @@
+"""`avstand score` (being written)."""
+
+import argparse
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("score", help="(being written)")
