@@ -15,11 +15,13 @@ PERSONS ?= 200000
 SEED    ?= 20260630
 AS_OF   ?= 2026-06-30
 DATA    ?= data/register.parquet
+HOST    ?= 127.0.0.1
+PORT    ?= 3000
 
 .PHONY: help install run test lint bench constraints clean
 
 help:
-	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version"
+	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
 	@echo "make test     install and run the whole test suite"
 	@echo "make install  create .venv and install the project with its dev extras"
 	@echo "make lint     ruff"
@@ -36,9 +38,15 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 $(DATA): | install
 	$(BIN)/avstand synth --persons $(PERSONS) --seed $(SEED) --as-of $(AS_OF) --out $(DATA)
 
+# Ends with the service in the foreground on http://$(HOST):$(PORT) (Ctrl-C stops it). A first run
+# creates the API key of client "local" and prints it once.
 run: install $(DATA)
 	$(BIN)/avstand validate --data $(DATA) --as-of $(AS_OF)
 	$(BIN)/avstand release --data $(DATA) --as-of $(AS_OF)
+	@$(BIN)/avstand keys list | grep -q '^local ' \
+	  && echo "API key of client 'local' made on an earlier run; another: $(BIN)/avstand keys add NAME" \
+	  || { echo "API key of client 'local' (shown only now):"; $(BIN)/avstand keys add local; }
+	$(BIN)/avstand serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

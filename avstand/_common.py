@@ -42,3 +42,5 @@ def setup_logging(verbose: bool = False) -> None:
         stream=sys.stderr,
         force=True,
     )
+    # Alembic announces every plugin and migration step at INFO: only with --verbose.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if verbose else logging.WARNING)

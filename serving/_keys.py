@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import ApiKey
 
-__all__ = ["ApiKeyError", "add_key", "check_key", "list_keys", "revoke_key"]
+__all__ = ["ApiKeyError", "KeyChecker", "add_key", "check_key", "list_keys", "revoke_key"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -67,16 +68,45 @@ def check_key(log: AssessmentLog, presented: str | None) -> str | None:
     Every active key's hash is compared with ``hmac.compare_digest``, so the time taken does not tell how
     much of a wrong key was right.
     """
+    return _match(_active(log), presented)
+
+
+class KeyChecker:
+    """``check_key`` for a server: the active keys are re-read at most every ``ttl`` seconds.
+
+    Reading the key table on every call would cost a database round trip per request; a revoked key
+    therefore stops working within ``ttl`` seconds, not at once.
+    """
+
+    def __init__(self, log: AssessmentLog, *, ttl: float = 1.0) -> None:
+        self.log, self.ttl = log, ttl
+        self._active: list[tuple[str, str]] = []
+        self._read_at = -float("inf")
+
+    def check(self, presented: str | None) -> str | None:
+        """The client name for an active key, or None; ``LogUnavailableError`` when the store cannot be read."""
+        now = time.monotonic()
+        if now - self._read_at > self.ttl:
+            self._active = _active(self.log)
+            self._read_at = now
+        return _match(self._active, presented)
+
+
+def _active(log: AssessmentLog) -> list[tuple[str, str]]:
+    try:
+        with Session(log.engine) as session:
+            return [tuple(row) for row in session.execute(
+                select(ApiKey.name, ApiKey.key_hash).where(ApiKey.revoked_at.is_(None))).all()]
+    except SQLAlchemyError as exc:
+        raise LogUnavailableError(f"the key store cannot be read: {type(exc).__name__}") from exc
+
+
+def _match(active: list[tuple[str, str]], presented: str | None) -> str | None:
     if not presented:
         return None
     wanted = _hash(presented)
-    try:
-        with Session(log.engine) as session:
-            active = session.execute(select(ApiKey.name, ApiKey.key_hash).where(ApiKey.revoked_at.is_(None))).all()
-    except SQLAlchemyError as exc:
-        raise LogUnavailableError(f"the key store cannot be read: {type(exc).__name__}") from exc
     found = None
-    for name, key_hash in active:
+    for name, key_hash in active:  # every key, no early exit: the time taken does not depend on which matched
         if hmac.compare_digest(key_hash, wanted):
             found = name
     return found

@@ -36,6 +36,7 @@ class Split(_Strict):
 class LightGBM(_Strict):
     learning_rate: float = Field(0.05, gt=0, le=1)
     num_leaves: int = Field(63, ge=2)
+    max_depth: int = Field(-1, ge=-1)  # -1: no limit
     min_data_in_leaf: int = Field(200, ge=1)
     feature_fraction: float = Field(0.9, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0)

@@ -20,7 +20,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "release",
         help="train -> audit -> promote: move the 'production' alias only when every gate passes",
         description="Train a version on the extract, audit it, and move the MLflow alias 'production' to it only "
-        "when every gate passes. Otherwise the version is tagged with its failed gates, production stays where "
+        "when every gate passes; then export it to BentoML's model store (BENTOML_HOME, default ./bentoml-store) "
+        "for `avstand serve`. Otherwise the version is tagged with its failed gates, production stays where "
         "it was, and the exit code is 1. --override-gate releases despite failed gates; the reason, the failed "
         "gates and the user (AVSTAND_USER, else the login name) are recorded on the version and in the report.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -61,8 +62,14 @@ def run(args: argparse.Namespace) -> int:
     failed = findings["meta"]["failed_gates"]
     promoted = promote(findings, override=override if failed else None)
     if promoted:
+        from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
+        from serving import export_production
+
         print(f"production: version {result.version}" + (" (released despite failed gates: override recorded)"
                                                           if failed else ""))
+        # The service reads production from BentoML's model store, so the release is complete only with this.
+        tag = export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME, alias=PRODUCTION_ALIAS)
+        print(f"exported to BentoML's model store as {tag}: `avstand serve` serves it")
         return EXIT_OK
     print(f"not released: failed gates {', '.join(failed)}; production unchanged")
     return EXIT_FAILED

@@ -1,0 +1,34 @@
+"""The baseline for benchmarks/serve.py: FastAPI + uvicorn around the same booster, nothing else.
+
+It reads the JSON record, codes it into the booster's input row and calls ``booster.predict``: no
+validation beyond FastAPI's, no calibration, no policy, no reasons, no log. Started by the benchmark
+with ``AVSTAND_BARE_BUNDLE`` pointing at the production bundle folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+import yaml
+from fastapi import FastAPI
+
+_BUNDLE = Path(os.environ["AVSTAND_BARE_BUNDLE"])
+_BOOSTER = lgb.Booster(model_file=str(_BUNDLE / "booster.txt"))
+_SPEC = yaml.safe_load((_BUNDLE / "feature_spec.yaml").read_text(encoding="utf-8"))["features"]
+_MODEL = [name for name, f in _SPEC.items() if f.get("model")]
+_CODES = {name: {v: i for i, v in enumerate(f["values"])} for name, f in _SPEC.items() if f["type"] == "category"}
+
+app = FastAPI()
+
+
+@app.post("/score")
+def score(record: dict) -> dict:
+    row = [_CODES[n][record[n]] if n in _CODES else float(record[n]) for n in _MODEL]
+    registered, assessed = dt.date.fromisoformat(record["registered_on"]), dt.date.fromisoformat(record["assessed_on"])
+    row += [(assessed - registered).days, assessed.month]
+    raw = _BOOSTER.predict(np.asarray([row], dtype=np.float32), raw_score=True, num_threads=1)
+    return {"probability": float(1 / (1 + np.exp(-raw[0])))}

@@ -1,0 +1,248 @@
+"""The service's request and response models (pydantic), built from the feature spec.
+
+Every rule is a field rule, so a refused request names the field, the value and the rule. Nothing is
+coerced: ``"34"`` is not an age, ``1`` is not ``true``, ``2026-02-30`` is not a date. A ``person_ref`` that
+looks like a Swedish personal identity number (or coordination number) is refused and never echoed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from models import OUTCOMES, FeatureSpec, load_spec
+
+__all__ = [
+    "MAX_BATCH",
+    "AssessmentOut",
+    "BatchIn",
+    "DecisionIn",
+    "Jobseeker",
+    "field_errors",
+    "jobseeker_model",
+    "today",
+]
+
+MAX_BATCH = 1000  # records per /score_batch call; larger stocks go through `avstand score`
+# The agency's calendar decides what "today" and "in the future" mean, wherever the server runs.
+AGENCY_TZ = ZoneInfo("Europe/Stockholm")
+# 6 digits, an optional - or +, 4 digits, optionally after a century (YYYYMMDD-NNNN): personnummer and
+# samordningsnummer alike. Searched anywhere in the text, so "case-850101-1234" is refused too.
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
+_OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_identity_number", "reason_required"}
+_SHOWN = 60
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # characters of a refused value repeated in an error
+
+
+def today() -> dt.date:
+    """Today in the agency's time zone."""
+    return dt.datetime.now(AGENCY_TZ).date()
+
+
+class _Strict(BaseModel):
+    # hide_input_in_errors: pydantic's own messages (which end up in tracebacks in the server log) never
+    # carry the input; our messages carry the value itself, except for person_ref.
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def _name_the_value(cls, value: Any, handler, info: ValidationInfo) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            errors = exc.errors(include_input=False)
+            if all(e["type"] in _OWN_RULES for e in errors):
+                raise  # our own rules already say value and rule
+            rules = "; ".join(e["msg"] for e in errors)
+            if info.field_name == "person_ref":
+                raise PydanticCustomError("invalid", "{rule}", {"rule": rules}) from None
+            raise PydanticCustomError("invalid", "{value} is not accepted: {rule}",
+                                      {"value": _show(value), "rule": rules}) from None
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "...'"
+
+
+def _iso_text(value: Any) -> Any:
+    if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        raise PydanticCustomError("date_format", "expected a date written YYYY-MM-DD")
+    return value
+
+
+# Dates arrive as JSON text; lax parsing of that text only (lax alone would also take unix timestamps).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text), Field(strict=False)]
+
+
+def _feature_type(feature) -> Any:
+    if feature.type == "category":
+        return Literal[tuple(feature.values)]
+    if feature.type == "boolean":
+        return StrictBool
+    number = StrictInt if feature.integer else StrictInt | StrictFloat
+    return Annotated[number, Field(ge=feature.min, le=feature.max, allow_inf_nan=False)]
+
+
+def jobseeker_model(spec: FeatureSpec) -> type[BaseModel]:
+    """The ``/score`` request model for a feature spec: its model features, dates and ``person_ref``."""
+    fields: dict[str, Any] = {}
+    for name in spec.model_features:
+        feature = spec.features[name]
+        fields[name] = (_feature_type(feature), Field(description=f"{feature.label.en}. {feature.description}"))
+    fields["registered_on"] = (IsoDate, Field(description="Day the registration spell began (YYYY-MM-DD)."))
+    fields["assessed_on"] = (IsoDate | None, Field(
+        default=None, description="Day of the assessment (YYYY-MM-DD); default today. Not before registered_on, "
+                                  "not in the future."))
+    fields["person_ref"] = (str | None, Field(
+        default=None, min_length=1, max_length=100,
+        description="Optional opaque reference in the client's own system. Never a personal identity number: "
+                    "one is refused."))
+    return _with_example(create_model("Jobseeker", __base__=_JobseekerRules, **fields), _example(spec))
+
+
+class _JobseekerRules(_Strict):
+    @field_validator("assessed_on", check_fields=False)
+    @classmethod
+    def _assessed_in_the_spell(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if value is None:
+            return value
+        if value > today():
+            raise PydanticCustomError("date_in_future", "{value} is not accepted: an assessment cannot be in the "
+                                      "future (today is {today})", {"value": value.isoformat(),
+                                                                    "today": today().isoformat()})
+        registered = info.data.get("registered_on")
+        if registered is not None and value < registered:
+            raise PydanticCustomError("before_registration", "{value} is not accepted: an assessment cannot be "
+                                      "before registered_on ({registered})",
+                                      {"value": value.isoformat(), "registered": registered.isoformat()})
+        return value
+
+    @field_validator("registered_on", check_fields=False)
+    @classmethod
+    def _registered_not_in_future(cls, value: dt.date) -> dt.date:
+        if value > today():
+            raise PydanticCustomError("date_in_future", "{value} is not accepted: registration cannot be in the "
+                                      "future", {"value": value.isoformat()})
+        return value
+
+    @field_validator("person_ref", check_fields=False)
+    @classmethod
+    def _not_a_personal_number(cls, value: str | None) -> str | None:
+        if value is not None and _PERSONAL_NUMBER.search(value):
+            raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
+                                      "this service must not collect; send an opaque reference or nothing")
+        return value
+
+
+def _example(spec: FeatureSpec) -> dict[str, Any]:
+    example: dict[str, Any] = {}
+    for name in spec.model_features:
+        feature = spec.features[name]
+        if feature.type == "category":
+            example[name] = feature.values[min(1, len(feature.values) - 1)]
+        elif feature.type == "boolean":
+            example[name] = False
+        else:
+            example[name] = int(feature.min + (feature.max - feature.min) // 3)
+    return example | {"registered_on": "2026-01-12", "assessed_on": "2026-06-01", "person_ref": "case-4711"}
+
+
+def _with_example(model: type[BaseModel], example: dict[str, Any]) -> type[BaseModel]:
+    # "example" (OpenAPI 3.0), not "examples": BentoML's schema objects take only the former.
+    model.model_config["json_schema_extra"] = {"example": example}
+    model.model_rebuild(force=True)
+    return model
+
+
+def field_errors(exc: ValidationError, *, prefix: tuple = ()) -> list[dict[str, Any]]:
+    """A validation error as ``[{"loc", "msg", "type"}]``, the shape BentoML answers with on ``/score``."""
+    return [{"type": e["type"], "loc": [*prefix, *e["loc"]], "msg": e["msg"]}
+            for e in exc.errors(include_input=False, include_url=False, include_context=False)]
+
+
+Jobseeker = jobseeker_model(load_spec())
+
+
+class BatchIn(BaseModel):
+    """Up to ``MAX_BATCH`` jobseekers; each is checked on its own, so one bad record is refused by index."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+    # Items are plain objects here and validated one by one against ``Jobseeker`` in the handler, so that
+    # a bad record is answered with its index instead of refusing the whole batch.
+    jobseekers: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH),
+                          WithJsonSchema({"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
+                                          "items": Jobseeker.model_json_schema()})]
+
+
+class Reason(BaseModel):
+    feature: str
+    direction: Literal["raises", "lowers"]
+    sv: str
+    en: str
+
+
+class AssessmentOut(BaseModel):
+    """A logged assessment: the recommendation, its reasons and the versions that made it."""
+
+    assessment_id: str
+    probability: float = Field(description="Chance of work or studies within 6 months (180 days).")
+    outcome: Literal[OUTCOMES]
+    level: Literal["A", "B", "C"] | None
+    days_registered: int
+    assessed_on: dt.date
+    reasons: list[Reason]
+    model_version: str
+    policy_version: str
+    person_ref: str | None = None
+
+
+class DecisionIn(_Strict):
+    """The caseworker's decision on an assessment: follow the recommendation, or override it with a reason."""
+
+    assessment_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    decision: Literal["follow", "override"]
+    final_outcome: Literal[OUTCOMES]
+    final_level: Annotated[Literal["A", "B", "C"] | None, Field(validate_default=True)] = None
+    reason: Annotated[str | None, Field(max_length=2000, validate_default=True)] = None
+    caseworker: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
+
+    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True, json_schema_extra={
+        "example": {"assessment_id": "0b6f3c52-8a53-4a8e-9a51-3f0f1c2d4e5f", "decision": "override",
+                    "final_outcome": "suitable", "final_level": "B", "reason": "Recent long illness, now recovered",
+                    "caseworker": "cw-1042"}})
+
+    @field_validator("reason")
+    @classmethod
+    def _override_has_a_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("decision") == "override" and not (value or "").strip():
+            raise PydanticCustomError("reason_required", "an override needs a reason", {})
+        return value
+
+    @field_validator("final_level")
+    @classmethod
+    def _level_only_when_suitable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        outcome = info.data.get("final_outcome")
+        if outcome is not None and (outcome == "suitable") != (value is not None):
+            raise PydanticCustomError("level_rule", "{value} is not accepted: a level (A, B or C) is given exactly "
+                                      "when the final outcome is suitable", {"value": _show(value)})
+        return value

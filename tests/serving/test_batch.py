@@ -1,0 +1,159 @@
+"""Batch scoring of the stock (`avstand score`): the register's stock, the service's numbers, one row a person."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import run_avstand
+
+from models import reasons
+from register import load_extract, write_extract
+from serving._batch import REASON_FIELDS, reason_columns, score_stock
+from serving._bento_store import load_production
+
+# BentoML (imported in this process by load_production) builds its default path patterns with pathspec's
+# deprecated "gitwildmatch" at import time.
+pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern.*is deprecated:DeprecationWarning")
+
+AS_OF = dt.date(2026, 6, 30)
+COLUMNS = ["person_id", "registered_on", "assessed_on", "days_registered", "probability", "outcome", "level",
+           "model_version", "policy_version"]
+
+
+@pytest.fixture(scope="module")
+def production(production_store):
+    return load_production(store=production_store["store"])
+
+
+@pytest.fixture(scope="module")
+def extract(production_store, production):
+    return load_extract(production_store["folder"] / "register.parquet", spec=production.scorer.spec, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def spells(extract) -> pd.DataFrame:
+    """The typed spell each person in the stock has on AS_OF, by person_id."""
+    frame, day = extract.frame, pd.Timestamp(AS_OF)
+    stock = frame.loc[(frame["registered_on"] <= day) & (frame["exited_on"].isna() | (frame["exited_on"] >= day))]
+    return stock.set_index("person_id", drop=False)
+
+
+@pytest.fixture(scope="module")
+def scored(production, extract) -> pd.DataFrame:
+    return score_stock(production, extract.frame, as_of=AS_OF)
+
+
+def raw_records(rows: pd.DataFrame, production) -> pd.DataFrame:
+    """The records ``/score`` would receive for these spells: JSON values (text, true/false, numbers)."""
+    spec = production.scorer.spec
+    out = []
+    for _, row in rows.iterrows():
+        record = {"registered_on": row["registered_on"].date().isoformat(), "assessed_on": AS_OF.isoformat()}
+        for name in spec.model_features:
+            kind = spec.features[name].type
+            record[name] = str(row[name]) if kind == "category" else bool(row[name]) if kind == "boolean" \
+                else int(row[name])
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def test_the_stock_is_the_registers_stock_one_row_a_person(production_store, production, scored):
+    raw = pd.read_parquet(production_store["folder"] / "register.parquet")  # independent of the register package
+    registered = pd.to_datetime(raw["registered_on"])
+    exited = pd.to_datetime(raw["exited_on"])
+    day = pd.Timestamp(AS_OF)
+    stock = raw.loc[(registered <= day) & (exited.isna() | (exited >= day))]
+    assert len(scored) == len(stock) > 1000
+    assert scored["person_id"].is_unique and set(scored["person_id"]) == set(stock["person_id"])
+    assert list(scored.columns) == COLUMNS
+    assert (scored["assessed_on"] == day).all()
+    assert (scored["days_registered"] == (day - scored["registered_on"]).dt.days).all()
+    assert scored["probability"].between(0, 1).all()
+    assert (scored["model_version"] == "1").all()
+    assert (scored["policy_version"] == str(production.scorer.policy.version)).all()
+
+
+def test_the_numbers_are_the_services(production, spells, scored):
+    sample = scored.sample(400, random_state=1).reset_index(drop=True)
+    expected = production.scorer.predict(raw_records(spells.loc[sample["person_id"]], production))
+    np.testing.assert_allclose(sample["probability"], expected["probability"], rtol=0, atol=1e-12)
+    assert sample["outcome"].tolist() == expected["outcome"].tolist()
+    assert sample["level"].tolist() == expected["level"].tolist()
+    assert sample["days_registered"].tolist() == expected["days_registered"].tolist()
+
+
+def test_reasons_are_the_services(production, extract, spells, scored):
+    frame = extract.frame
+    people = set(scored["person_id"].sample(150, random_state=2))
+    small = frame.loc[frame["person_id"].isin(people)]
+    # Small chunks on two threads: the order of the rows must survive the pool.
+    with_reasons = score_stock(production, small, as_of=AS_OF, with_reasons=True, chunk_size=32)
+    assert list(with_reasons.columns) == COLUMNS + reason_columns()
+    assert len(with_reasons) == len(people)
+    plain = scored.set_index("person_id").loc[with_reasons["person_id"]]
+    np.testing.assert_allclose(with_reasons["probability"], plain["probability"], rtol=0, atol=1e-12)
+    expected = reasons(production.scorer, raw_records(spells.loc[with_reasons["person_id"]], production))
+    for i, items in enumerate(expected):
+        assert 1 <= len(items) <= 3
+        for k in range(3):
+            got = [with_reasons[f"reason_{k + 1}_{field}"].iloc[i] for field in REASON_FIELDS]
+            assert got == ([items[k][field] for field in REASON_FIELDS] if k < len(items) else [None] * 4)
+
+
+def test_an_empty_stock_gives_an_empty_table(production, extract):
+    out = score_stock(production, extract.frame, as_of=dt.date(1990, 1, 1), with_reasons=True)
+    assert out.empty and list(out.columns) == COLUMNS + reason_columns()
+
+
+def test_avstand_score_writes_parquet_and_csv(production_store, scored, tmp_path):
+    folder, env = production_store["folder"], production_store["env"]
+    done = run_avstand("score", "--input", "register.parquet", "--output", tmp_path / "stock.parquet",
+                       "--as-of", AS_OF, cwd=folder, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"scored {len(scored):,} persons registered on {AS_OF}" in done.stdout
+    assert "MLflow version 1" in done.stdout and "outcome" in done.stdout and "avstand.score" in done.stderr
+    written = pd.read_parquet(tmp_path / "stock.parquet")
+    assert list(written.columns) == COLUMNS and len(written) == len(scored)
+    np.testing.assert_allclose(written["probability"], scored["probability"], rtol=0, atol=1e-12)
+    assert str(written["assessed_on"].iloc[0]) == "2026-06-30"
+
+    # A small extract (any subset of a clean extract is clean), as CSV, with reasons and the default as-of.
+    sample = load_extract(folder / "register.parquet", as_of=AS_OF).frame
+    small = write_extract(sample.loc[sample["person_id"].isin(scored["person_id"].head(60))], tmp_path / "small.csv")
+    done = run_avstand("score", "--input", small, "--output", tmp_path / "out" / "stock.csv", "--reasons",
+                       cwd=folder, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "latest date in the file" in done.stderr
+    written = pd.read_csv(tmp_path / "out" / "stock.csv", dtype={"person_id": str, "model_version": str})
+    assert list(written.columns) == COLUMNS + reason_columns()
+    assert written["person_id"].is_unique and written["reason_1_sv"].notna().all()
+
+
+@pytest.mark.parametrize(("case", "fragment"), [
+    ("missing", "no such file"),
+    ("suffix", ".csv or .parquet"),
+    ("invalid", "row 4, column sex: 'unknown'"),
+    ("no_production", "release one first"),
+])
+def test_avstand_score_bad_input_exits_2(production_store, extract, tmp_path, case, fragment):
+    folder, env = production_store["folder"], production_store["env"]
+    source, output = folder / "register.parquet", tmp_path / "stock.parquet"
+    if case == "missing":
+        source = tmp_path / "absent.csv"
+    elif case == "suffix":
+        output = tmp_path / "stock.xlsx"
+    elif case == "invalid":
+        source = write_extract(extract.frame.head(50), tmp_path / "bad.csv")
+        text = pd.read_csv(source, dtype=str, keep_default_na=False)
+        text.loc[3, "sex"] = "unknown"
+        text.to_csv(source, index=False)
+    elif case == "no_production":
+        env = env | {"BENTOML_HOME": str(tmp_path / "empty-store")}
+    done = run_avstand("score", "--input", source, "--output", output, "--as-of", AS_OF, cwd=folder, env=env)
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert fragment in done.stderr
+    assert case != "invalid" or "the extract is not valid; nothing was scored" in done.stderr
+    assert not output.exists()
