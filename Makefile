@@ -57,6 +57,8 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/synth_validate.py
 	$(BIN)/python benchmarks/train.py
+	$(BIN)/python benchmarks/score_stock.py
+	$(BIN)/python benchmarks/serve.py   # needs a released version: `make run` first
 
 # Re-pin after changing pyproject.toml: resolves afresh in a scratch venv and writes constraints.txt.
 constraints:

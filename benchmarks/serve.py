@@ -1,7 +1,7 @@
 """Benchmark: the scoring service against a bare FastAPI endpoint on the same booster, in the same run.
 
 Starts the real service (`avstand serve`, BentoML, 2 workers, a fresh SQLite log) and then a bare
-FastAPI + uvicorn app (2 workers) that only calls ``booster.predict``; each is loaded from a separate
+FastAPI + uvicorn app (2 processes) that only calls ``booster.predict``; each is loaded from a separate
 process by 8 concurrent clients for 20 s posting one jobseeker per call. Prints calls per second, p50
 and p99 latency, the ratio service / bare, and checks that every 200 has its row in the log.
 Needs a released production version (`make run`). Usage: python benchmarks/serve.py [--seconds S] [--clients N]
@@ -71,8 +71,10 @@ def main() -> None:
     args = parser.parse_args()
     env = os.environ | {"BENTOML_HOME": os.environ.get("BENTOML_HOME", str(Path.cwd() / "bentoml-store")),
                         "BENTOML_DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true", "AVSTAND_WORKERS": "2"}
-    bundle = Path(env["BENTOML_HOME"]) / "models" / "avstand" / (
-        (Path(env["BENTOML_HOME"]) / "models" / "avstand" / "latest").read_text().strip()) / "bundle"
+    models = Path(env["BENTOML_HOME"]) / "models" / "avstand"
+    if not (models / "latest").is_file():
+        raise SystemExit(f"no released version in {models.parent}: run `make run` (or `avstand release`) first")
+    bundle = models / (models / "latest").read_text().strip() / "bundle"
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"
         body_file.write_text(json.dumps(RECORD))
@@ -83,14 +85,16 @@ def main() -> None:
         results = {}
 
         port = _port()
-        bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(HERE / "serving"),
-                                 "--port", str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"],
-                                env=env | {"AVSTAND_BARE_BUNDLE": str(bundle)})
+        # Two uvicorn processes on one port (see bare_app.py for why not `uvicorn --workers 2`).
+        bare = [subprocess.Popen([sys.executable, str(HERE / "serving" / "bare_app.py"), str(port)],
+                                 env=env | {"AVSTAND_BARE_BUNDLE": str(bundle)}) for _ in range(2)]
         try:
-            _wait(f"http://127.0.0.1:{port}/score", bare, method="POST", json=RECORD)
+            for process in bare:
+                _wait(f"http://127.0.0.1:{port}/score", process, method="POST", json=RECORD)
             results["bare FastAPI (booster.predict)"] = _load(f"http://127.0.0.1:{port}/score", key, args, body_file)
         finally:
-            _stop(bare)
+            for process in bare:
+                _stop(process)
 
         port = _port()
         service = subprocess.Popen([sys.executable, "-m", "avstand", "serve", "--port", str(port)], env=env,

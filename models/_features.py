@@ -8,6 +8,9 @@ seasonal).
 
 from __future__ import annotations
 
+import functools
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -17,6 +20,7 @@ __all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_colu
 
 DERIVED_FEATURES = ("days_registered", "assessment_month")
 _TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class RecordError(ValueError):
@@ -76,46 +80,75 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
         raise RecordError(f"records lack the columns {missing}")
     registered = _dates(records, "registered_on")
     assessed = _dates(records, "assessed_on")
-    days = (assessed - registered).dt.days.to_numpy()
+    days = (assessed - registered).astype("timedelta64[D]").astype(np.int64)
     if (days < 0).any():
         row = int(np.flatnonzero(days < 0)[0])
-        raise RecordError(f"row {row}: assessed_on {assessed.iloc[row].date()} is before registered_on "
-                          f"{registered.iloc[row].date()}")
+        raise RecordError(f"row {row}: assessed_on {assessed[row]} is before registered_on {registered[row]}")
     out = {}
     for name in spec.model_features:
         feature, column = spec.features[name], records[name]
         if feature.type == "category":
-            if isinstance(column.dtype, pd.CategoricalDtype) and list(column.cat.categories) == feature.values:
-                _refuse(records, name, column.isna().to_numpy(), f"allowed: {', '.join(feature.values)}")
-                out[name] = column.array  # already coded in spec order: nothing to check or recode
-                continue
-            values = column.astype(object)
-            known = values.isin(feature.values).to_numpy()
-            _refuse(records, name, ~known, f"allowed: {', '.join(feature.values)}")
-            out[name] = pd.Categorical(values, categories=feature.values)
+            dtype = _category_dtype(tuple(feature.values))
+            if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype == dtype:
+                codes = column.cat.codes.to_numpy()  # already coded in spec order: nothing to recode
+            else:
+                codes = dtype.categories.get_indexer(column.to_numpy(dtype=object))
+            _refuse(records, name, codes < 0, f"allowed: {', '.join(feature.values)}")
+            out[name] = pd.Categorical.from_codes(codes, dtype=dtype)
         elif feature.type == "boolean":
-            values = column.astype(object)
-            is_true = values.isin(_TRUE).to_numpy()
-            _refuse(records, name, ~(is_true | values.isin(_FALSE).to_numpy()), "expected true or false")
+            values = column.to_numpy()
+            if values.dtype == bool:
+                out[name] = values.astype(float)
+                continue
+            is_true = np.fromiter((v in _TRUE for v in values), bool, len(values))
+            is_false = np.fromiter((v in _FALSE for v in values), bool, len(values))
+            _refuse(records, name, ~(is_true | is_false), "expected true or false")
             out[name] = is_true.astype(float)
         else:
-            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+            if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+                values = column.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             bad = ~np.isfinite(values) | (values < feature.min) | (values > feature.max)
             _refuse(records, name, bad, f"a number from {feature.min:g} to {feature.max:g}")
             out[name] = values
     out["days_registered"] = days.astype(float)
-    out["assessment_month"] = assessed.dt.month.to_numpy(dtype=float)
+    out["assessment_month"] = (assessed.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(float)
     return pd.DataFrame(out, index=records.index)
 
 
-def _dates(records: pd.DataFrame, name: str) -> pd.Series:
+@functools.lru_cache(maxsize=64)
+def _category_dtype(values: tuple[str, ...]) -> pd.CategoricalDtype:
+    # Made once per spec category: building the index is most of the cost of coding a few records.
+    return pd.CategoricalDtype(categories=list(values))
+
+
+def _dates(records: pd.DataFrame, name: str) -> np.ndarray:
+    """The column as ``datetime64[D]``; text must be exactly YYYY-MM-DD and a real day."""
     column = records[name]
     if pd.api.types.is_datetime64_any_dtype(column):
-        parsed = column.astype("datetime64[ns]")
-    else:
-        parsed = pd.to_datetime(column.astype(object), format="%Y-%m-%d", errors="coerce")
-    _refuse(records, name, parsed.isna().to_numpy(), "a date written YYYY-MM-DD")
-    return parsed.reset_index(drop=True)
+        parsed = column.to_numpy().astype("datetime64[D]")
+        _refuse(records, name, np.isnat(parsed), "a date written YYYY-MM-DD")
+        return parsed
+    values = column.to_numpy(dtype=object)
+    well_formed = np.fromiter((isinstance(v, str) and _ISO_DATE.fullmatch(v) is not None for v in values), bool,
+                              len(values))
+    _refuse(records, name, ~well_formed, "a date written YYYY-MM-DD")
+    try:
+        return values.astype("datetime64[D]")
+    except ValueError:
+        # A well-formed text that is no day (2024-02-30): find which, one by one.
+        bad = np.fromiter((not _is_day(v) for v in values), bool, len(values))
+        _refuse(records, name, bad, "a date written YYYY-MM-DD")
+        raise
+
+
+def _is_day(text: str) -> bool:
+    try:
+        np.datetime64(text, "D")
+    except ValueError:
+        return False
+    return True
 
 
 def _refuse(records: pd.DataFrame, name: str, bad: np.ndarray, rule: str) -> None:

@@ -83,7 +83,8 @@ def _show(scorer: Scorer, name: str, value, lang: str) -> str:
         return yes if value in (True, "true", "True", 1, 1.0) else no
     if feature.type == "number":
         return f"{float(value):g}"
-    return str(value)
+    label = feature.value_labels.get(str(value))
+    return getattr(label, lang) if label is not None else str(value)
 
 
 def _plain(value):

@@ -76,6 +76,7 @@ class Feature(_Strict):
     audit: bool | AuditBands = False
     required: bool = True
     label: Label
+    value_labels: dict[str, Label] = Field(default_factory=dict)  # category values in plain words, for reasons
     description: str = ""
 
     @model_validator(mode="after")
@@ -96,6 +97,8 @@ class Feature(_Strict):
                 raise ValueError(f"min {self.min} and max {self.max} must be finite with min <= max")
         elif self.min is not None or self.max is not None or self.integer:
             raise ValueError(f"min, max and integer are only allowed for a number, not a {self.type}")
+        if self.value_labels and (self.type != "category" or set(self.value_labels) - set(self.values)):
+            raise ValueError(f"value_labels must name values of a category: {sorted(self.value_labels)}")
         if isinstance(self.audit, AuditBands) and self.type != "number":
             raise ValueError("audit bands are only allowed for a number")
         return self

@@ -3,6 +3,7 @@
 Builds on ``models``; never on ``training`` or ``audits``.
 """
 
+from serving._batch import score_stock
 from serving._bento_store import (
     BENTO_MODEL_NAME,
     NoProductionModelError,
@@ -32,4 +33,5 @@ __all__ = [
     "list_keys",
     "load_production",
     "revoke_key",
+    "score_stock",
 ]

@@ -69,8 +69,10 @@ class AccessMiddleware:
         if self._keys is None:
             self._keys = KeyChecker(AssessmentLog(self._database_url), ttl=self._key_ttl)
         try:
-            # A thread: the key table is re-read from the database once a second.
-            name = await asyncio.to_thread(self._keys.check, key.strip())
+            if self._keys.stale:  # the key table is re-read once a second, in a thread: it is I/O
+                name = await asyncio.to_thread(self._keys.check, key.strip())
+            else:
+                name = self._keys.check(key.strip())
         except LogUnavailableError as exc:
             log.error("key check failed: %s", exc)
             return 503, "the key store cannot be read; try again later", {"retry-after": "5"}

@@ -83,12 +83,16 @@ class KeyChecker:
         self._active: list[tuple[str, str]] = []
         self._read_at = -float("inf")
 
+    @property
+    def stale(self) -> bool:
+        """True when the next ``check`` reads the database (an async caller runs it in a thread then)."""
+        return time.monotonic() - self._read_at > self.ttl
+
     def check(self, presented: str | None) -> str | None:
         """The client name for an active key, or None; ``LogUnavailableError`` when the store cannot be read."""
-        now = time.monotonic()
-        if now - self._read_at > self.ttl:
+        if self.stale:
             self._active = _active(self.log)
-            self._read_at = now
+            self._read_at = time.monotonic()
         return _match(self._active, presented)
 
 

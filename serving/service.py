@@ -52,10 +52,7 @@ class Avstand:
 
     def __init__(self) -> None:
         self.production = load_production()
-        served = {n: f.model_dump() for n, f in self.production.scorer.spec.features.items()
-                  if n in self.production.scorer.spec.model_features}
-        expected = {n: f.model_dump() for n, f in load_spec().features.items() if n in load_spec().model_features}
-        if served != expected:
+        if _input_rules(self.production.scorer.spec) != _input_rules(load_spec()):
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
         self.log = AssessmentLog()
@@ -135,6 +132,12 @@ class Avstand:
 
 Avstand.mount_asgi_app(_info_app, path="/")
 Avstand.add_asgi_middleware(AccessMiddleware)
+
+
+def _input_rules(spec) -> dict:
+    # What the request model checks; labels and descriptions may differ between spec versions.
+    return {n: spec.features[n].model_dump(include={"type", "values", "min", "max", "integer"})
+            for n in spec.model_features}
 
 
 def _refuse(ctx: bentoml.Context, status: int, body: dict) -> JSONResponse:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
+from support import run_avstand
 
 from register import read_text_table, write_extract
 from synthetic import simulate_register
@@ -72,13 +74,18 @@ def trained_store(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def production_store(trained_store) -> dict:
-    """``trained_store``'s version 1 as production, exported to a BentoML model store in the same folder.
+def production_store(trained_store, tmp_path_factory) -> dict:
+    """``trained_store``'s version 1 as production, exported to a BentoML model store, in a folder of its own.
 
-    Releasing through the audit is tested in tests/audits; here the alias is set directly to save time.
+    The MLflow database is copied (its artifacts stay where they are, read only), so that setting the
+    alias here leaves ``trained_store`` unpromoted. Releasing through the audit is tested in tests/audits;
+    here the alias is set directly to save time.
     """
-    folder = trained_store["folder"]
-    env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store")}
+    folder = tmp_path_factory.mktemp("production")
+    shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
+    (folder / "register.parquet").symlink_to(trained_store["folder"] / "register.parquet")
+    env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
+                                  "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
     code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
             "from serving._bento_store import export_production; "
             "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, '1'); "
@@ -87,13 +94,7 @@ def production_store(trained_store) -> dict:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
-    return trained_store | {"env": env, "store": folder / "bentoml-store" / "models", "tag": done.stdout.strip()}
-
-
-def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:
-    """The ``avstand`` program as a user runs it, in its own process."""
-    return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=900, check=False)
+    return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models", "tag": done.stdout.strip()}
 
 
 # A real `avstand serve` (BentoML over HTTP) on a free port, with its own log database and API keys.

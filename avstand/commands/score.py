@@ -44,11 +44,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the serving stack (BentoML, SQLAlchemy) is heavy and other subcommands do not need it.
-    # Alembic announces its plugins at INFO when imported: not progress of this command.
-    if not getattr(args, "verbose", False):
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    from serving._batch import score_stock
-    from serving._bento_store import NoProductionModelError, load_production
+    from serving import NoProductionModelError, load_production, score_stock
 
     started = time.perf_counter()
     if args.output.suffix.lower() not in _SUFFIXES:

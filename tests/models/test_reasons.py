@@ -72,3 +72,13 @@ def test_contributions_explain_the_whole_score(scorer_and_records):
     inputs = prepare(records.head(100), spec=SPEC)
     total = scorer.contributions(inputs).sum(axis=1).to_numpy()
     np.testing.assert_allclose(total, scorer.raw_score(inputs), atol=1e-9)
+
+
+def test_category_values_are_shown_in_plain_words(scorer_and_records):
+    scorer, records = scorer_and_records
+    found = [r for items in explain(scorer, records.head(300)) for r in items
+             if SPEC.features.get(r["feature"]) is not None and SPEC.features[r["feature"]].value_labels]
+    assert found
+    for r in found:
+        label = SPEC.features[r["feature"]].value_labels[str(r["value"])]
+        assert f"({label.sv})" in r["sv"] and f"({label.en})" in r["en"]

@@ -48,6 +48,8 @@ def test_digest_is_stable_and_changes_with_content(tmp_path):
         ("features: {x: {type: boolean, colour: red, label: {sv: a, en: b}}}", "colour"),
         ("features: {x: {type: boolean}}", "label"),
         ("features: {person_id: {type: boolean, label: {sv: a, en: b}}}", "reserved"),
+        ("features: {x: {type: category, values: [a], value_labels: {b: {sv: B, en: B}}, label: {sv: a, en: b}}}",
+         "value_labels must name values"),
         ("features: {}", "features"),
         ("- a list", "mapping"),
         ("features: [unclosed", "not valid YAML"),

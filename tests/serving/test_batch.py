@@ -7,16 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run_avstand
+from support import run_avstand
 
 from models import reasons
 from register import load_extract, write_extract
 from serving._batch import REASON_FIELDS, reason_columns, score_stock
 from serving._bento_store import load_production
-
-# BentoML (imported in this process by load_production) builds its default path patterns with pathspec's
-# deprecated "gitwildmatch" at import time.
-pytestmark = pytest.mark.filterwarnings("ignore:GitWildMatchPattern.*is deprecated:DeprecationWarning")
 
 AS_OF = dt.date(2026, 6, 30)
 COLUMNS = ["person_id", "registered_on", "assessed_on", "days_registered", "probability", "outcome", "level",
@@ -157,3 +153,19 @@ def test_avstand_score_bad_input_exits_2(production_store, extract, tmp_path, ca
     assert fragment in done.stderr
     assert case != "invalid" or "the extract is not valid; nothing was scored" in done.stderr
     assert not output.exists()
+
+
+def test_batch_scoring_and_the_running_service_agree(server, production, extract, spells, scored):
+    persons = scored.sample(40, random_state=7)["person_id"]
+    records = raw_records(spells.loc[persons], production)
+    frame = extract.frame[extract.frame["person_id"].isin(set(persons))]
+    offline = score_stock(production, frame, as_of=AS_OF, with_reasons=True).set_index("person_id").loc[persons]
+    with server.client("nightly") as client:
+        answer = client.post("/score_batch", json={"jobseekers": records.to_dict(orient="records")})
+    assert answer.status_code == 200, answer.text
+    online = answer.json()["results"]
+    assert [r["probability"] for r in online] == offline["probability"].tolist()
+    assert [r["outcome"] for r in online] == offline["outcome"].tolist()
+    assert [r["level"] for r in online] == [None if pd.isna(v) else v for v in offline["level"]]
+    for k in range(1, 4):
+        assert [r["reasons"][k - 1]["en"] for r in online] == offline[f"reason_{k}_en"].tolist()

@@ -10,8 +10,8 @@ import uuid
 
 import pandas as pd
 import pytest
-from conftest import run_avstand
 from sqlalchemy import create_engine, select, text, update
+from support import run_avstand
 
 from avstand.cli import build_parser
 from serving import AssessmentLog

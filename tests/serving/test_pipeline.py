@@ -7,7 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import run_avstand
+from support import run_avstand
 
 from models import reasons
 from serving import AssessmentLog, LogUnavailableError, NoProductionModelError, load_production

@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from conftest import run_avstand
+from support import run_avstand
 
 from serving._requests import MAX_BATCH
 
