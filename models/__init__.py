@@ -6,6 +6,7 @@ its own, since it pulls in MLflow). ``training``, ``audits`` and ``serving`` bui
 never on each other's internals.
 """
 
+from models._assess import Assessed, assess
 from models._calibrator import Calibrator
 from models._features import (
     DERIVED_FEATURES,
@@ -46,6 +47,7 @@ __all__ = [
     "OUTCOMES",
     "REGISTRATION_BANDS",
     "SUCCESS_REASONS",
+    "Assessed",
     "AuditBands",
     "BundleError",
     "Calibrator",
@@ -58,6 +60,7 @@ __all__ = [
     "RecordError",
     "Scorer",
     "SpecError",
+    "assess",
     "binary_metrics",
     "categorical_indices",
     "load_policy",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models._features import model_columns, prepare
+from models._features import model_columns, model_matrix, prepare
 from models._scorer import Scorer
 
 __all__ = ["reasons"]
@@ -26,7 +26,7 @@ _YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
 def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | None = None,
-            top: int = 3) -> list[list[dict]]:
+            matrix: np.ndarray | None = None, top: int = 3) -> list[list[dict]]:
     """The ``top`` features that move each record's score most, with direction and sentences.
 
     Parameters
@@ -37,6 +37,8 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
     inputs : pandas.DataFrame, optional
         ``prepare(records)`` when the caller has it already (scoring and explaining the same records should
         not validate them twice).
+    matrix : numpy.ndarray, optional
+        ``model_matrix(inputs)`` when the caller has it already.
     top : int
 
     Returns
@@ -46,9 +48,14 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
         "value", "sv", "en"}``, largest first.
     """
     inputs = prepare(records, spec=scorer.spec) if inputs is None else inputs
-    contributions = scorer.contributions(inputs).drop(columns="bias").to_numpy()
+    if matrix is None:
+        matrix = model_matrix(inputs, spec=scorer.spec)
+    contributions = scorer.contributions(matrix).to_numpy()[:, :-1]  # without the bias column
     columns = model_columns(scorer.spec)
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
+    # Plain arrays, read once: pandas' per-cell access would cost more than the explaining itself.
+    shown = {name: (records[name] if name in records.columns else inputs[name]).to_numpy(dtype=object)
+             for name in {columns[j] for j in np.unique(order)}}
     out = []
     for i, row in enumerate(order):
         items = []
@@ -57,7 +64,7 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
             if value == 0:
                 continue
             direction = "raises" if value > 0 else "lowers"
-            raw = records[name].iloc[i] if name in records.columns else inputs[name].iloc[i]
+            raw = shown[name][i]
             sentences = {lang: f"{_label(scorer, name, lang)} ({_show(scorer, name, raw, lang)}) "
                                f"{_VERB[lang][direction]} {_OBJECT[lang]}." for lang in ("sv", "en")}
             items.append({"feature": name, "direction": direction, "contribution": float(value),

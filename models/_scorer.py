@@ -57,10 +57,13 @@ class Scorer:
         return pd.DataFrame({"probability": probability, "outcome": outcome, "level": level,
                              "days_registered": days}, index=records.index)
 
-    def contributions(self, inputs: pd.DataFrame) -> pd.DataFrame:
-        """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``."""
-        values = self.booster.predict(model_matrix(inputs, spec=self.spec), pred_contrib=True, num_threads=1)
-        return pd.DataFrame(values, columns=[*model_columns(self.spec), "bias"], index=inputs.index)
+    def contributions(self, inputs: pd.DataFrame | np.ndarray) -> pd.DataFrame:
+        """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``, for
+        prepared inputs or their ``model_matrix``."""
+        matrix = inputs if isinstance(inputs, np.ndarray) else model_matrix(inputs, spec=self.spec)
+        values = self.booster.predict(matrix, pred_contrib=True, num_threads=1)
+        index = None if isinstance(inputs, np.ndarray) else inputs.index
+        return pd.DataFrame(values, columns=[*model_columns(self.spec), "bias"], index=index)
 
     def save(self, folder: str | Path) -> Path:
         """Write the bundle's files and their manifest into ``folder``."""

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 import pandas as pd
 
-from models import prepare, reasons
+from models import assess
 from register import stock_on
 from serving._bento_store import Production
 
@@ -116,15 +116,12 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
 
 
 def _score_chunk(production: Production, records: pd.DataFrame, with_reasons: bool) -> pd.DataFrame:
-    """What ``/score`` computes for these records: one ``prepare``, calibrated probability, policy, reasons."""
-    scorer = production.scorer
-    inputs = prepare(records, spec=scorer.spec)
-    probability = scorer.probability(inputs)
-    days = inputs["days_registered"].to_numpy().astype(int)
-    outcome, level = scorer.policy.decide(probability, days)
-    out = pd.DataFrame({"probability": probability, "outcome": outcome, "level": level, "days_registered": days})
+    """What ``/score`` computes for these records (``models.assess``), as columns."""
+    assessed = assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS)
+    out = pd.DataFrame({"probability": assessed.probability, "outcome": assessed.outcome, "level": assessed.level,
+                        "days_registered": assessed.days_registered})
     if with_reasons:
-        explained = reasons(scorer, records, inputs=inputs, top=TOP_REASONS)
+        explained = assessed.reasons
         for k in range(TOP_REASONS):
             for field in REASON_FIELDS:
                 out[f"reason_{k + 1}_{field}"] = [row[k][field] if k < len(row) else None for row in explained]

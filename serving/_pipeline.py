@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from models import prepare, reasons
+from models import assess
 from serving._bento_store import Production
 from serving._log import AssessmentLog
 
@@ -92,11 +92,10 @@ class ScoringPipeline:
         scorer = self.production.scorer
         flat = [(i, record) for i, call in enumerate(batch) for record in call.records]
         frame = pd.DataFrame([record for _, record in flat])
-        inputs = prepare(frame, spec=scorer.spec)
-        probability = scorer.probability(inputs)
-        days = inputs["days_registered"].to_numpy().astype(int)
-        outcome, level = scorer.policy.decide(probability, days)
-        explained = reasons(scorer, frame, inputs=inputs)
+        assessed = assess(scorer, frame)
+        probability, outcome, level, days = (assessed.probability, assessed.outcome, assessed.level,
+                                             assessed.days_registered)
+        explained = assessed.reasons
         model_version, policy_version = self.production.model_version, scorer.policy.version
         rows, answers = [], []
         for k, (i, record) in enumerate(flat):
