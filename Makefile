@@ -18,12 +18,13 @@ DATA    ?= data/register.parquet
 HOST    ?= 127.0.0.1
 PORT    ?= 3000
 
-.PHONY: help install run test lint bench constraints clean
+.PHONY: help install run test slow lint bench constraints clean
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
 	@echo "make test     install and run the whole test suite"
 	@echo "make install  create .venv and install the project with its dev extras"
+	@echo "make slow     the long proofs: minutes of mixed load, thousands of fuzzed requests"
 	@echo "make lint     ruff"
 	@echo "make bench    benchmarks (figures for the README)"
 
@@ -50,6 +51,10 @@ run: install $(DATA)
 
 test: install
 	$(BIN)/python -m pytest
+
+# The long proofs: 5 minutes of mixed load and thousands of fuzzed requests against the real service.
+slow: install
+	AVSTAND_LOAD_SECONDS=300 AVSTAND_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest -s tests/serving/test_load.py tests/serving/test_fuzz.py
 
 lint: install
 	$(BIN)/ruff check .

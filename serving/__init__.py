@@ -3,6 +3,7 @@
 Builds on ``models``; never on ``training`` or ``audits``.
 """
 
+from serving._archive import RETENTION_MONTHS, ArchiveCheckError, archive_log, archive_preview
 from serving._batch import score_stock
 from serving._bento_store import (
     BENTO_MODEL_NAME,
@@ -18,13 +19,17 @@ from serving._log import AssessmentLog, LogUnavailableError, database_url, finge
 __all__ = [
     "BENTO_MODEL_NAME",
     "EXPORT_FORMATS",
+    "RETENTION_MONTHS",
     "ApiKeyError",
+    "ArchiveCheckError",
     "AssessmentLog",
     "KeyChecker",
     "LogUnavailableError",
     "NoProductionModelError",
     "Production",
     "add_key",
+    "archive_log",
+    "archive_preview",
     "check_key",
     "database_url",
     "export_log",

@@ -55,7 +55,7 @@ class AccessMiddleware:
             await _answer(send, *client)
             return
         if scope["method"] == "POST":
-            refusal = _body_refusal(path, headers)
+            refusal = _body_refusal(path, headers, scope["headers"])
             if refusal is not None:
                 await _answer(send, *refusal)
                 return
@@ -81,10 +81,18 @@ class AccessMiddleware:
         return name
 
 
-def _body_refusal(path: str, headers: dict[str, str]) -> tuple | None:
+def _body_refusal(path: str, headers: dict[str, str], raw_headers: list[tuple[bytes, bytes]]) -> tuple | None:
+    # BentoML parses the body by the first Content-Type header, ``headers`` holds the last: one only, so that
+    # what is checked here is what BentoML reads (multipart or form parsing of a JSON body fails with a 500).
+    if sum(name.lower() == b"content-type" for name, _ in raw_headers) > 1:
+        return 415, "send one Content-Type header (application/json), not several", {}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         return 415, f"the body must be JSON (Content-Type: application/json), not {media_type or 'unspecified'!r}", {}
+    # With a Transfer-Encoding the server reads the body by it, whatever Content-Length says: the limit below
+    # would not hold.
+    if "transfer-encoding" in headers:
+        return 411, "send the body with a Content-Length header and no Transfer-Encoding", {}
     length = headers.get("content-length")
     if length is None:
         return 411, "send the body with a Content-Length header", {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models import BundleError, Scorer
+from models import BundleError, PolicyError, Scorer, SpecError
 
 __all__ = ["BENTO_MODEL_NAME", "NoProductionModelError", "Production", "export_production", "load_production"]
 
@@ -125,7 +125,8 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None) 
             f"`avstand release --data PATH` (or `make run`)") from None
     try:
         scorer = Scorer.load(stored.path_of("bundle"))
-    except BundleError as exc:
+    except (BundleError, PolicyError, SpecError, ValueError, OSError) as exc:
+        # An altered file, or one whose checksum was recomputed but which no longer parses.
         raise NoProductionModelError(f"{stored.tag} cannot be served: {exc}") from exc
     info = json.loads(stored.info.metadata["release"])
     recorded = info.get("manifest")

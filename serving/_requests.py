@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -44,10 +46,14 @@ __all__ = [
 MAX_BATCH = 1000  # records per /score_batch call; larger stocks go through `avstand score`
 # The agency's calendar decides what "today" and "in the future" mean, wherever the server runs.
 AGENCY_TZ = ZoneInfo("Europe/Stockholm")
-# 6 digits, an optional - or +, 4 digits, optionally after a century (YYYYMMDD-NNNN): personnummer and
-# samordningsnummer alike. Searched anywhere in the text, so "case-850101-1234" is refused too.
-_PERSONAL_NUMBER = re.compile(r"(?<!\d)(\d{2})?\d{6}[-+ ]?\d{4}(?!\d)")
-_OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_identity_number", "reason_required"}
+# 6 digits, an optional - or + (spaces around it allowed), 4 digits, optionally after a century (YYYYMMDD-NNNN):
+# personnummer and samordningsnummer alike. Searched anywhere in the text, so "case-850101-1234" is refused too.
+# Searched in the text as folded by ``_folded``, so other dashes and spaces and full-width digits count too.
+_PERSONAL_NUMBER = re.compile(r"(?<!\d)(\d{2})?\d{6}\s*[-+]?\s*\d{4}(?!\d)")
+_OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_identity_number", "reason_required",
+              "nul_character"}
+# The register contract's first day (register/_validate.py): an earlier date is no registration or assessment.
+FIRST_DAY = dt.date(1900, 1, 1)
 _SHOWN = 60
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # characters of a refused value repeated in an error
 
@@ -89,8 +95,30 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+def _not_before_first_day(value: dt.date) -> dt.date:
+    if value < FIRST_DAY:
+        raise PydanticCustomError("date_range", "the earliest date accepted is {first}",
+                                  {"first": FIRST_DAY.isoformat()})
+    return value
+
+
+def _folded(text: str) -> str:
+    # A number copied from a document may be written with full-width digits, another dash (– — −), a no-break or
+    # thin space, or an invisible character (soft hyphen, zero-width space) between its groups.
+    text = unicodedata.normalize("NFKC", text)
+    return "".join("-" if unicodedata.category(c) == "Pd" or c == "\u2212" else " " if c.isspace() else c
+                   for c in text if unicodedata.category(c) != "Cf")
+
+
+def _storable(value: str) -> str:
+    # PostgreSQL cannot store NUL in text: the commit would fail, and with it every call committed together.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "a NUL character (\\u0000) is not accepted")
+    return value
+
+
 # Dates arrive as JSON text; lax parsing of that text only (lax alone would also take unix timestamps).
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_text), Field(strict=False)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_not_before_first_day), Field(strict=False)]
 
 
 def _feature_type(feature) -> Any:
@@ -147,10 +175,10 @@ class _JobseekerRules(_Strict):
     @field_validator("person_ref", check_fields=False)
     @classmethod
     def _not_a_personal_number(cls, value: str | None) -> str | None:
-        if value is not None and _PERSONAL_NUMBER.search(value):
+        if value is not None and _PERSONAL_NUMBER.search(_folded(value)):
             raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
                                       "this service must not collect; send an opaque reference or nothing")
-        return value
+        return value if value is None else _storable(value)
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
@@ -187,9 +215,9 @@ class BatchIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
 
-    # Items are plain objects here and validated one by one against ``Jobseeker`` in the handler, so that
-    # a bad record is answered with its index instead of refusing the whole batch.
-    jobseekers: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=MAX_BATCH),
+    # Items are any JSON value here and validated one by one against ``Jobseeker`` in the handler, so that
+    # a bad record (a null or a string too) is answered with its index instead of refusing the whole batch.
+    jobseekers: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH),
                           WithJsonSchema({"type": "array", "minItems": 1, "maxItems": MAX_BATCH,
                                           "items": Jobseeker.model_json_schema()})]
 
@@ -236,7 +264,7 @@ class DecisionIn(_Strict):
     def _override_has_a_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("decision") == "override" and not (value or "").strip():
             raise PydanticCustomError("reason_required", "an override needs a reason", {})
-        return value
+        return value if value is None else _storable(value)
 
     @field_validator("final_level")
     @classmethod

@@ -5,20 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import uuid
-from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
-from support import run_avstand
+from support import Server, run_avstand
 
 from register import read_text_table, write_extract
 from synthetic import simulate_register
@@ -95,67 +90,6 @@ def production_store(trained_store, tmp_path_factory) -> dict:
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models", "tag": done.stdout.strip()}
-
-
-# A real `avstand serve` (BentoML over HTTP) on a free port, with its own log database and API keys.
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A running service: its base URL, keys by client name, the log URL and its output file."""
-
-    def __init__(self, *, folder: Path, env: dict[str, str], database_url: str) -> None:
-        self.folder, self.database_url = folder, database_url
-        self.env = env | {"AVSTAND_DATABASE_URL": database_url, "AVSTAND_WORKERS": "2"}
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.keys = {name: self.add_key(name) for name in ("portal", "nightly")}
-        self.output = folder / f"server-{self.port}.log"
-        self.process: subprocess.Popen | None = None
-
-    def add_key(self, name: str) -> str:
-        done = run_avstand("keys", "add", name, cwd=self.folder, env=self.env)
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
-
-    def start(self, timeout: float = 90) -> None:
-        with self.output.open("ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "avstand", "serve", "--port", str(self.port)],
-                                            cwd=self.folder, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output.read_text()[-3000:]
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"the service did not become ready: {self.output.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def client(self, name: str = "portal") -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {self.keys[name]}"})
-
-    def rows(self, table: str = "assessments") -> int:
-        engine = create_engine(self.database_url)
-        try:
-            with engine.connect() as connection:
-                return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-        finally:
-            engine.dispose()
 
 
 @pytest.fixture(scope="session")
