@@ -97,7 +97,7 @@ def _body_refusal(path: str, headers: dict[str, str], raw_headers: list[tuple[by
     if length is None:
         return 411, "send the body with a Content-Length header", {}
     limit = BODY_LIMITS.get(path, DEFAULT_BODY_LIMIT)
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):
         return 400, "the Content-Length header is not a number", {}
     if int(length) > limit:
         return 413, f"the body is {int(length):,} bytes; at most {limit:,} are accepted on {path}", {}

@@ -85,6 +85,9 @@ class _Strict(BaseModel):
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, str) and _PERSONAL_NUMBER.search(_folded(value)):
+        # A personal number in any field is not repeated: errors end up in responses and server logs.
+        return "(a value that looks like a personal identity number, not repeated)"
     text = repr(value)
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "...'"
 

@@ -8,6 +8,7 @@ model and migrates the log before it starts this.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -107,8 +108,6 @@ class Avstand:
     @bentoml.api(route="/decisions", input_spec=DecisionIn)
     async def decisions(self, ctx: bentoml.Context, **decision: Any) -> Any:
         """Record the caseworker's decision on one of this client's assessments (an override needs a reason)."""
-        import asyncio
-
         try:
             decision_id = await asyncio.to_thread(self.log.record_decision, client=_client(ctx), **decision)
         except LookupError as exc:

@@ -201,3 +201,11 @@ def test_the_service_runs_on_postgresql(pg_server):
                                                   "caseworker": "cw-2"})
     assert decided.status_code == 200, decided.text
     assert pg_server.rows() == 1 and pg_server.rows("decisions") == 1
+
+
+def test_a_personal_number_in_any_field_is_not_repeated(server):
+    with server.client() as client:
+        answer = client.post("/score", json=RECORD | {"county": "850101-1234"})
+    assert answer.status_code == 400 and answer.json()["detail"][0]["loc"] == ["county"]
+    assert "850101" not in answer.text
+    assert "850101-1234" not in server.output.read_text()
