@@ -44,8 +44,8 @@ $(DATA): | install
 run: install $(DATA)
 	$(BIN)/avstand validate --data $(DATA) --as-of $(AS_OF)
 	$(BIN)/avstand release --data $(DATA) --as-of $(AS_OF)
-	@$(BIN)/avstand keys list | grep -q '^local ' \
-	  && echo "API key of client 'local' made on an earlier run; another: $(BIN)/avstand keys add NAME" \
+	@$(BIN)/avstand keys list | grep -Eq '^local +created .* active$$' \
+	  && echo "API key of client 'local' made on an earlier run (revoked or lost: $(BIN)/avstand keys add NAME)" \
 	  || { echo "API key of client 'local' (shown only now):"; $(BIN)/avstand keys add local; }
 	$(BIN)/avstand serve --host $(HOST) --port $(PORT)
 

@@ -91,6 +91,8 @@ def main() -> None:
         try:
             for process in bare:
                 _wait(f"http://127.0.0.1:{port}/score", process, method="POST", json=RECORD)
+            # Either process may have answered both checks: give the slower one time to finish starting.
+            time.sleep(5)
             results["bare FastAPI (booster.predict)"] = _load(f"http://127.0.0.1:{port}/score", key, args, body_file)
         finally:
             for process in bare:

@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from models._calibrator import Calibrator
-from models._features import model_columns, model_matrix, prepare
+from models._features import model_columns, model_matrix
 from models._policy import Policy, load_policy
 from models._spec import FeatureSpec, load_spec
 
@@ -49,13 +49,14 @@ class Scorer:
         return self.calibrator.apply(self.raw_score(inputs))
 
     def predict(self, records: pd.DataFrame) -> pd.DataFrame:
-        """Score raw records: ``probability``, ``outcome``, ``level``, ``days_registered``."""
-        inputs = prepare(records, spec=self.spec)
-        probability = self.probability(inputs)
-        days = inputs["days_registered"].to_numpy().astype(int)
-        outcome, level = self.policy.decide(probability, days)
-        return pd.DataFrame({"probability": probability, "outcome": outcome, "level": level,
-                             "days_registered": days}, index=records.index)
+        """Score raw records: ``probability``, ``outcome``, ``level``, ``days_registered`` (``models.assess``
+        without reasons)."""
+        from models._assess import assess  # the one assessment path; it imports this module
+
+        assessed = assess(self, records, with_reasons=False)
+        return pd.DataFrame({"probability": assessed.probability, "outcome": assessed.outcome,
+                             "level": assessed.level, "days_registered": assessed.days_registered},
+                            index=records.index)
 
     def contributions(self, inputs: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``, for

@@ -40,6 +40,7 @@ class AccessMiddleware:
         self._database_url = database_url
         self._key_ttl = key_ttl
         self._keys: KeyChecker | None = None
+        self._refresh_lock = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,10 +70,13 @@ class AccessMiddleware:
         if self._keys is None:
             self._keys = KeyChecker(AssessmentLog(self._database_url), ttl=self._key_ttl)
         try:
-            if self._keys.stale:  # the key table is re-read once a second, in a thread: it is I/O
-                name = await asyncio.to_thread(self._keys.check, key.strip())
-            else:
-                name = self._keys.check(key.strip())
+            if self._keys.stale:
+                # Re-read once a second, by one request at a time, in a thread (it is I/O): concurrent
+                # requests wait for that one read instead of each starting their own.
+                async with self._refresh_lock:
+                    if self._keys.stale:
+                        await asyncio.to_thread(self._keys.refresh)
+            name = self._keys.check(key.strip())
         except LogUnavailableError as exc:
             log.error("key check failed: %s", exc)
             return 503, "the key store cannot be read; try again later", {"retry-after": "5"}

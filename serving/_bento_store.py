@@ -125,13 +125,13 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None) 
             f"`avstand release --data PATH` (or `make run`)") from None
     try:
         scorer = Scorer.load(stored.path_of("bundle"))
-    except (BundleError, PolicyError, SpecError, ValueError, OSError) as exc:
-        # An altered file, or one whose checksum was recomputed but which no longer parses.
-        raise NoProductionModelError(f"{stored.tag} cannot be served: {exc}") from exc
-    info = json.loads(stored.info.metadata["release"])
-    recorded = info.get("manifest")
-    actual = json.loads(Path(stored.path_of("bundle"), "manifest.json").read_text(encoding="utf-8"))
-    if recorded != actual:
+        info = json.loads(stored.info.metadata["release"])
+        actual = json.loads(Path(stored.path_of("bundle"), "manifest.json").read_text(encoding="utf-8"))
+    except (BundleError, PolicyError, SpecError, ValueError, KeyError, OSError) as exc:
+        # An altered or damaged file, one whose checksum was recomputed but which no longer parses, or a
+        # model that was not exported by a release.
+        raise NoProductionModelError(f"{stored.tag} cannot be served: {type(exc).__name__}: {exc}") from exc
+    if info.get("manifest") != actual:
         raise NoProductionModelError(f"{stored.tag} cannot be served: its manifest differs from the one recorded "
                                      f"at release (altered?)")
     return Production(scorer=scorer, tag=str(stored.tag), info=info)

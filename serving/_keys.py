@@ -88,11 +88,15 @@ class KeyChecker:
         """True when the next ``check`` reads the database (an async caller runs it in a thread then)."""
         return time.monotonic() - self._read_at > self.ttl
 
+    def refresh(self) -> None:
+        """Re-read the active keys; ``LogUnavailableError`` when the store cannot be read."""
+        self._active = _active(self.log)
+        self._read_at = time.monotonic()
+
     def check(self, presented: str | None) -> str | None:
         """The client name for an active key, or None; ``LogUnavailableError`` when the store cannot be read."""
         if self.stale:
-            self._active = _active(self.log)
-            self._read_at = time.monotonic()
+            self.refresh()
         return _match(self._active, presented)
 
 

@@ -54,9 +54,18 @@ class AssessmentLog:
         """Create or upgrade the schema to the latest migration."""
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            if self.engine.dialect.name == "sqlite":
+                # Alembic rebuilds SQLite tables for most changes; with foreign keys on, dropping the old
+                # assessments table would fail while decisions point at it. Only for the migration.
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()  # ends SQLAlchemy's implicit transaction (SQLite ran none for a PRAGMA)
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
     def record_assessment(self, **fields: Any) -> str:
         """Commit one assessment and return its id; raise ``LogUnavailableError`` when it cannot be committed.

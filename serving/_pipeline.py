@@ -19,7 +19,7 @@ import pandas as pd
 
 from models import assess
 from serving._bento_store import Production
-from serving._log import AssessmentLog
+from serving._log import AssessmentLog, LogUnavailableError
 
 __all__ = ["ScoringPipeline"]
 
@@ -39,7 +39,7 @@ class ScoringPipeline:
     Parameters
     ----------
     production : Production
-    log : AssessmentLog
+    assessment_log : AssessmentLog
     max_records : int
         Records scored (and committed) together at most; a larger call is still one batch of its own.
     """
@@ -70,22 +70,28 @@ class ScoringPipeline:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
-                batch = [self._queue.popleft()]
-                size = len(batch[0].records)
-                while self._queue and size + len(self._queue[0].records) <= self.max_records:
-                    size += len(self._queue[0].records)
-                    batch.append(self._queue.popleft())
+                batch: list[_Call] = []
+                size = 0
+                while self._queue and (not batch or size + len(self._queue[0].records) <= self.max_records):
+                    call = self._queue.popleft()
+                    if call.future.done():  # the caller is gone (timeout, disconnect): nobody to answer
+                        continue
+                    size += len(call.records)
+                    batch.append(call)
+                if not batch:
+                    continue
                 try:
                     # In a thread: the event loop keeps reading and validating the next calls meanwhile.
                     results = await asyncio.to_thread(self.score_and_log, batch)
+                    for call, result in zip(batch, results, strict=True):
+                        if not call.future.done():
+                            call.future.set_result(result)
                 except Exception as exc:  # every waiting call gets the failure, none an answer
+                    if not isinstance(exc, LogUnavailableError):
+                        log.exception("scoring a batch of %d calls failed", len(batch))
                     for call in batch:
                         if not call.future.done():
                             call.future.set_exception(exc)
-                    continue
-                for call, result in zip(batch, results, strict=True):
-                    if not call.future.done():
-                        call.future.set_result(result)
 
     def score_and_log(self, batch: list[_Call]) -> list[list[dict[str, Any]]]:
         """Score every call's records in one frame, commit all their rows in one transaction."""

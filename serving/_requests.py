@@ -38,6 +38,7 @@ __all__ = [
     "BatchIn",
     "DecisionIn",
     "Jobseeker",
+    "accepts",
     "field_errors",
     "jobseeker_model",
     "today",
@@ -85,10 +86,10 @@ class _Strict(BaseModel):
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str) and _PERSONAL_NUMBER.search(_folded(value)):
-        # A personal number in any field is not repeated: errors end up in responses and server logs.
-        return "(a value that looks like a personal identity number, not repeated)"
     text = repr(value)
+    if _PERSONAL_NUMBER.search(_folded(text)):
+        # A personal number in any field, of any type, is not repeated: errors reach responses and logs.
+        return "(a value that looks like a personal identity number, not repeated)"
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "...'"
 
 
@@ -178,10 +179,14 @@ class _JobseekerRules(_Strict):
     @field_validator("person_ref", check_fields=False)
     @classmethod
     def _not_a_personal_number(cls, value: str | None) -> str | None:
-        if value is not None and _PERSONAL_NUMBER.search(_folded(value)):
-            raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
-                                      "this service must not collect; send an opaque reference or nothing")
+        _refuse_personal_number(value)
         return value if value is None else _storable(value)
+
+
+def _refuse_personal_number(value: str | None) -> None:
+    if value is not None and _PERSONAL_NUMBER.search(_folded(value)):
+        raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
+                                  "this service must not collect; send an opaque reference or nothing")
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
@@ -210,7 +215,21 @@ def field_errors(exc: ValidationError, *, prefix: tuple = ()) -> list[dict[str, 
             for e in exc.errors(include_input=False, include_url=False, include_context=False)]
 
 
-Jobseeker = jobseeker_model(load_spec())
+_SPEC = load_spec()
+Jobseeker = jobseeker_model(_SPEC)
+
+
+def accepts(spec: FeatureSpec) -> bool:
+    """True when ``Jobseeker`` checks exactly the inputs a model with ``spec`` needs.
+
+    Only what the request model checks is compared (types, values, ranges): labels and descriptions may
+    differ between spec versions.
+    """
+    def rules(s: FeatureSpec) -> dict:
+        return {n: s.features[n].model_dump(include={"type", "values", "min", "max", "integer"})
+                for n in s.model_features}
+
+    return rules(spec) == rules(_SPEC)
 
 
 class BatchIn(BaseModel):
@@ -267,7 +286,14 @@ class DecisionIn(_Strict):
     def _override_has_a_reason(cls, value: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("decision") == "override" and not (value or "").strip():
             raise PydanticCustomError("reason_required", "an override needs a reason", {})
+        _refuse_personal_number(value)
         return value if value is None else _storable(value)
+
+    @field_validator("caseworker")
+    @classmethod
+    def _caseworker_is_no_personal_number(cls, value: str) -> str:
+        _refuse_personal_number(value)
+        return value
 
     @field_validator("final_level")
     @classmethod

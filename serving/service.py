@@ -21,12 +21,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from models import load_spec
 from serving._access import AccessMiddleware
 from serving._bento_store import load_production
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._pipeline import ScoringPipeline
-from serving._requests import MAX_BATCH, AssessmentOut, BatchIn, DecisionIn, Jobseeker, field_errors, today
+from serving._requests import (
+    MAX_BATCH,
+    AssessmentOut,
+    BatchIn,
+    DecisionIn,
+    Jobseeker,
+    accepts,
+    field_errors,
+    today,
+)
 
 __all__ = ["Avstand"]
 
@@ -53,7 +61,7 @@ class Avstand:
 
     def __init__(self) -> None:
         self.production = load_production()
-        if _input_rules(self.production.scorer.spec) != _input_rules(load_spec()):
+        if not accepts(self.production.scorer.spec):
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
         self.log = AssessmentLog()
@@ -131,12 +139,6 @@ class Avstand:
 
 Avstand.mount_asgi_app(_info_app, path="/")
 Avstand.add_asgi_middleware(AccessMiddleware)
-
-
-def _input_rules(spec) -> dict:
-    # What the request model checks; labels and descriptions may differ between spec versions.
-    return {n: spec.features[n].model_dump(include={"type", "values", "min", "max", "integer"})
-            for n in spec.model_features}
 
 
 def _refuse(ctx: bentoml.Context, status: int, body: dict) -> JSONResponse:

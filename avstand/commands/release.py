@@ -68,7 +68,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"production: version {result.version}" + (" (released despite failed gates: override recorded)"
                                                           if failed else ""))
         # The service reads production from BentoML's model store, so the release is complete only with this.
-        tag = export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME, alias=PRODUCTION_ALIAS)
+        try:
+            tag = export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME,
+                                    alias=PRODUCTION_ALIAS)
+        except Exception as exc:
+            print(f"avstand release: version {result.version} is production in MLflow, but exporting it to "
+                  f"BentoML's model store failed ({type(exc).__name__}: {exc}); the service still serves the "
+                  f"previous export. Run the release again once the cause is fixed.", file=sys.stderr)
+            return EXIT_FAILED
         print(f"exported to BentoML's model store as {tag}: `avstand serve` serves it")
         return EXIT_OK
     print(f"not released: failed gates {', '.join(failed)}; production unchanged")
