@@ -74,4 +74,4 @@ constraints:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
-	@echo "data/, mlflow.db and mlartifacts/ are kept: remove them by hand to start the registry afresh"
+	@echo "data/, mlflow.db, mlartifacts/, bentoml-store/ and avstand-log.db are kept: the registry, the served model and the assessment log are records; remove them by hand to start afresh"
