@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from support import Server, run_avstand
 
 from register import read_text_table, write_extract
+from serving import AssessmentLog
 from synthetic import simulate_register
 
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
@@ -117,6 +118,31 @@ def pg_server(production_store):
         yield running
     finally:
         running.stop()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_log(request, tmp_path):
+    """A migrated assessment log on a SQLite file, then on the machine's PostgreSQL in a schema of its own
+    (dropped afterwards), with a session time zone far from UTC: periods must still be cut at UTC midnight."""
+    if request.param == "sqlite":
+        opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
+        opened.migrate()
+        yield opened
+        opened.close()
+        return
+    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema} -cTimeZone=America/New_York"})
+    try:
+        opened.migrate()
+        yield opened
+    finally:
+        opened.close()
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

@@ -10,7 +10,7 @@ import uuid
 
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import select, update
 from support import run_avstand
 
 from avstand.cli import build_parser
@@ -26,28 +26,9 @@ FEATURES = ["sex", "age", "birth_region", "education", "disability", "prior_unem
             "unemployment_insurance", "occupation_group", "county"]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def log(request, tmp_path):
-    if request.param == "sqlite":
-        opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
-        opened.migrate()
-        yield opened
-        opened.close()
-        return
-    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # A session time zone far from UTC: the period must still be cut at UTC midnight.
-    opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema} -cTimeZone=America/New_York"})
-    try:
-        opened.migrate()
-        yield opened
-    finally:
-        opened.close()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture
+def log(migrated_log):
+    return migrated_log
 
 
 def _features(**changes) -> dict:
