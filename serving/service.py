@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 from typing import Any
@@ -43,7 +44,7 @@ _UNAVAILABLE = {"error": "the assessment log cannot be written, so no assessment
 
 
 def _model_route(request: Request) -> JSONResponse:
-    return JSONResponse(bentoml.get_current_service().model_card())
+    return JSONResponse(bentoml.get_current_service().card)
 
 
 # GET routes beside BentoML's POST APIs; behind the same key check.
@@ -127,8 +128,10 @@ class Avstand:
             return _refuse(ctx, 503, {"error": "the decision log cannot be written; try again later"})
         return {"decision_id": decision_id, "assessment_id": decision["assessment_id"]}
 
-    def model_card(self) -> dict[str, Any]:
-        """What ``GET /model`` shows: version, alias, data period, policy, gate verdicts, report."""
+    @functools.cached_property
+    def card(self) -> dict[str, Any]:
+        """What ``GET /model`` shows (the same for the life of the process): version, alias, data period,
+        policy, gate verdicts, report."""
         info = self.production.info
         return {"model_version": self.production.model_version, "bento_model": self.production.tag,
                 "alias": info.get("alias"), "mlflow_run": info.get("mlflow_run"), "data": info.get("data"),

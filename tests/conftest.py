@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -104,48 +105,56 @@ def server(production_store, tmp_path_factory):
     running.stop()
 
 
+@contextlib.contextmanager
+def pg_schema():
+    """A schema of its own on the machine's PostgreSQL, dropped afterwards: yields its name."""
+    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_server(production_store):
     """The service on the machine's PostgreSQL, in a schema of its own dropped afterwards."""
-    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    running = Server(folder=production_store["folder"], env=production_store["env"], database_url=url)
-    try:
-        running.start()
-        yield running
-    finally:
-        running.stop()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema() as schema:
+        running = Server(folder=production_store["folder"], env=production_store["env"],
+                         database_url=f"{PG_URL}?options=-csearch_path%3D{schema}")
+        try:
+            running.start()
+            yield running
+        finally:
+            running.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def migrated_log(request, tmp_path):
-    """A migrated assessment log on a SQLite file, then on the machine's PostgreSQL in a schema of its own
-    (dropped afterwards), with a session time zone far from UTC: periods must still be cut at UTC midnight."""
+def fresh_log(request, tmp_path):
+    """An assessment log not yet migrated: a SQLite file, then the machine's PostgreSQL in a schema of its own,
+    with a session time zone far from UTC (periods must still be cut at UTC midnight)."""
     if request.param == "sqlite":
         opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
-        opened.migrate()
         yield opened
         opened.close()
         return
-    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema} -cTimeZone=America/New_York"})
-    try:
-        opened.migrate()
-        yield opened
-    finally:
-        opened.close()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema() as schema:
+        opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema} -cTimeZone=America/New_York"})
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+
+@pytest.fixture
+def migrated_log(fresh_log):
+    """``fresh_log`` with its schema made by the migrations."""
+    fresh_log.migrate()
+    return fresh_log
 
 
 # Hypothesis runs the same examples every time: a test result must not depend on the day it runs.

@@ -5,32 +5,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from serving import AssessmentLog, LogUnavailableError, fingerprint
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def log(request, tmp_path):
-    if request.param == "sqlite":
-        opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
-        yield opened
-        opened.close()
-        return
-    schema = f"avstand_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    opened = AssessmentLog(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield opened
-    finally:
-        opened.close()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture
+def log(fresh_log):
+    return fresh_log
 
 
 def _assess(log: AssessmentLog, client: str = "system-a") -> str:
