@@ -1,32 +1,38 @@
 """Audits: calibration, fairness and data quality of a model version, and the release gates.
 
-Builds on ``models`` and ``register``; never on ``training`` or ``serving``.
+Builds on ``models`` and ``register``; never on ``training``, ``serving`` or ``release``.
 """
 
-from audits._audit import AuditError, audit_version
+from audits._audit import AuditError, AuditInputs, audit_inputs, audit_version
 from audits._calibration import calibration_audit
+from audits._evaluate import Scored, evaluate_candidate
 from audits._fairness import DECISIONS, decision_labels, fairness_audit
-from audits._gates import DEFAULT_GATES_PATH, Gates, GatesError, evaluate_gates, load_gates
+from audits._gates import DEFAULT_GATES_PATH, GATE_NAMES, Gates, GatesError, load_gates
 from audits._groups import REGISTRATION_TIME, audit_groups
-from audits._promotion import current_production, promote
 from audits._quality import data_drift, version_changes
+from audits._report import write_reports
+from audits._verdicts import evaluate_gates
 
 __all__ = [
     "DECISIONS",
     "DEFAULT_GATES_PATH",
+    "GATE_NAMES",
     "REGISTRATION_TIME",
     "AuditError",
+    "AuditInputs",
     "Gates",
     "GatesError",
+    "Scored",
     "audit_groups",
+    "audit_inputs",
     "audit_version",
     "calibration_audit",
-    "current_production",
     "data_drift",
     "decision_labels",
+    "evaluate_candidate",
     "evaluate_gates",
     "fairness_audit",
     "load_gates",
-    "promote",
     "version_changes",
+    "write_reports",
 ]

@@ -6,34 +6,76 @@ import json
 import logging
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
 import mlflow
-import numpy as np
 import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from audits._calibration import calibration_audit
-from audits._fairness import decision_labels, fairness_audit
-from audits._gates import evaluate_gates, load_gates
-from audits._groups import REGISTRATION_TIME, audit_groups
-from audits._quality import data_drift, version_changes
+from audits._evaluate import Scored, evaluate_candidate
+from audits._gates import load_gates
 from audits._report import write_reports
-from models import REGISTRATION_BANDS, Scorer, binary_metrics, reliability_curve
+from models import Scorer
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
 
 log = logging.getLogger("avstand.audit")
-_BANDS = [label for label, _, _ in REGISTRATION_BANDS]
 
 
 class AuditError(ValueError):
     """The version to audit, or what it needs, cannot be found."""
+
+
+@dataclass(frozen=True)
+class AuditInputs:
+    """What an audit of a registered version reads: its run, test set, scorer and scores, and
+    production's scores on the same rows."""
+
+    version: int
+    run: Any
+    test_set: pd.DataFrame
+    scorer: Scorer
+    candidate: Scored
+    production: Scored | None
+    production_version: int | None
+
+
+def audit_inputs(*, version: int | None = None, run_id: str | None = None,
+                 against: int | None = None) -> AuditInputs:
+    """Read a registered version's test set and profile, and score the test set with its bundle and with
+    production's: the version the ``production`` alias points at (unless it is this one), or ``against``."""
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient(tracking_uri=tracking_uri())
+    candidate = _version(client, version=version, run_id=run_id)
+    run = client.get_run(candidate.run_id)
+    production = (_production(client, exclude=candidate.version) if against is None
+                  else _version(client, version=against, run_id=None))
+    with tempfile.TemporaryDirectory() as tmp:
+        test_set = pd.read_parquet(client.download_artifacts(run.info.run_id, "training/test_set.parquet", tmp))
+        profile = _json_artifact(client, run.info.run_id, "training/data_profile.json", tmp)
+        scorer = _scorer(candidate.version, tmp)
+        records = test_set.loc[:, [*scorer.spec.features, "registered_on", "assessed_on"]]
+        scored = _scored(scorer.predict(records), profile, "candidate")
+        prod = None
+        if production is not None:
+            prod_profile = _json_artifact(client, production.run_id, "training/data_profile.json", tmp)
+            prod = _scored(_scorer(production.version, tmp).predict(records), prod_profile,
+                           f"production (version {production.version})")
+    log.info("version %s: %d test rows rescored with its bundle; production: %s", candidate.version, len(test_set),
+             f"version {production.version}" if prod else "none")
+    return AuditInputs(version=int(candidate.version), run=run, test_set=test_set, scorer=scorer, candidate=scored,
+                       production=prod, production_version=int(production.version) if prod else None)
+
+
+def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
+    return Scored(probability=frame["probability"].to_numpy(), outcome=frame["outcome"].to_numpy(),
+                  level=frame["level"].to_numpy(), profile=profile, name=name)
 
 
 def audit_version(*, version: int | None = None, run_id: str | None = None, gates_path: str | Path | None = None,
@@ -44,82 +86,41 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
     """
     started = time.perf_counter()
     gates = load_gates(gates_path)
-    mlflow.set_tracking_uri(tracking_uri())
+    inputs = audit_inputs(version=version, run_id=run_id)
+    test_set, scorer, run = inputs.test_set, inputs.scorer, inputs.run
+    evaluated = evaluate_candidate(
+        test_set=test_set, candidate=inputs.candidate, production=inputs.production, spec=scorer.spec, gates=gates,
+        comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()})
+    log.info("calibration, fairness and gates by %d groupings (%.0f s)", len(evaluated["group_columns"]),
+             time.perf_counter() - started)
+    failed = evaluated["failed_gates"]
     client = MlflowClient(tracking_uri=tracking_uri())
-    candidate = _version(client, version=version, run_id=run_id)
-    run = client.get_run(candidate.run_id)
-    production = _production(client, exclude=candidate.version)
-    with tempfile.TemporaryDirectory() as tmp:
-        test_set = pd.read_parquet(client.download_artifacts(run.info.run_id, "training/test_set.parquet", tmp))
-        profile = _json_artifact(client, run.info.run_id, "training/data_profile.json", tmp)
-        scorer = _scorer(candidate.version, tmp)
-        records = test_set.loc[:, [*scorer.spec.features, "registered_on", "assessed_on"]]
-        scored = scorer.predict(records)
-        prod = None
-        if production is not None:
-            prod_run = client.get_run(production.run_id)
-            prod = {"version": int(production.version),
-                    "scored": _scorer(production.version, tmp).predict(records),
-                    "profile": _json_artifact(client, prod_run.info.run_id, "training/data_profile.json", tmp)}
-    log.info("version %s: %d test rows rescored with its bundle; production: %s", candidate.version, len(test_set),
-             f"version {prod['version']}" if prod else "none")
-
-    y, w = test_set["label"].to_numpy(), test_set["weight"].to_numpy()
-    person = test_set["person_id"].to_numpy()
-    p = scored["probability"].to_numpy()
-    groups = audit_groups(records, spec=scorer.spec, intersections=gates.intersections)
-    boot = {"n_boot": gates.bootstrap.replicates, "seed": gates.bootstrap.seed}
-    calibration = calibration_audit(y=y, p=p, w=w, person=person, groups=groups, min_rows=gates.min_rows_per_group,
-                                    **boot)
-    decision = decision_labels(scored["outcome"].to_numpy(), scored["level"].to_numpy())
-    fairness = fairness_audit(y=y, decision=decision, w=w, person=person, groups=groups,
-                              min_outcomes=gates.min_outcomes_per_group, **boot)
-    log.info("calibration and fairness by %d groupings (%.0f s)", groups.shape[1], time.perf_counter() - started)
-
-    band_predictions = {"candidate": _band_means(p, w, groups), "registration-blind (training comparator)":
-                        _band_means(test_set["p_registration_blind"].to_numpy(), w, groups)}
-    production_figures, drift, changes = None, None, None
-    if prod is not None:
-        p_prod = prod["scored"]["probability"].to_numpy()
-        prod_decision = decision_labels(prod["scored"]["outcome"].to_numpy(), prod["scored"]["level"].to_numpy())
-        band_predictions[f"production (version {prod['version']})"] = _band_means(p_prod, w, groups)
-        production_figures = {"auc": binary_metrics(y, p_prod, w)["auc"],
-                              "fairness": fairness_audit(y=y, decision=prod_decision, w=w, person=person,
-                                                         groups=groups, min_outcomes=gates.min_outcomes_per_group,
-                                                         n_boot=0, seed=gates.bootstrap.seed)}
-        drift = data_drift(profile, prod["profile"])
-        changes = version_changes(candidate_decision=decision, production_decision=prod_decision,
-                                  candidate_p=p, production_p=p_prod)
-    results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift,
-                             production=production_figures)
-    failed = [r["gate"] for r in results if r["verdict"] == "fail"]
     tags = run.data.tags
     findings = {
-        "meta": {"version": int(candidate.version), "run_id": run.info.run_id, "verdict": "fail" if failed else "pass",
-                 "failed_gates": failed, "data_path": tags.get("data.path"), "as_of": tags.get("data.as_of"),
+        "meta": {"version": int(inputs.version), "run_id": run.info.run_id, "verdict": evaluated["verdict"],
+                 "failed_gates": failed, "not_judged_gates": evaluated["not_judged_gates"],
+                 "data_path": tags.get("data.path"), "as_of": tags.get("data.as_of"),
                  "data_sha256": tags.get("data.sha256"), "git_commit": tags.get("code.git_commit"),
                  "git_dirty": tags.get("code.git_dirty"), "test_start": tags.get("period.test_start"),
                  "test_last": tags.get("period.test_last"), "test_rows": len(test_set),
                  "gates_sha256": gates.digest(), "policy_version": scorer.policy.version,
-                 "production": f"version {prod['version']}" if prod else None,
+                 "production": f"version {inputs.production_version}" if inputs.production else None,
                  "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates},
-        "gates": results, "override": override,
-        "bands": {"overall": calibration["overall"]} | {
-            b: cells[b] for b in _BANDS if b in (cells := calibration["groups"][REGISTRATION_TIME])},
-        "band_predictions": band_predictions, "reliability": dict(zip(
-            ("predicted", "observed"), (curve.tolist() for curve in reliability_curve(y, p, w)), strict=True)),
-        "calibration": calibration, "fairness": fairness, "drift": drift, "changes": changes,
-        "group_columns": list(groups.columns), "policy_text": scorer.policy.description,
-    }
-    folder = Path(reports_root) / str(candidate.version)
+        "override": override, "policy_text": scorer.policy.description, "gates_confidence": gates.confidence,
+        # Filled in by ``release`` after each move of the production alias.
+        "history": [],
+    } | {k: v for k, v in evaluated.items() if k not in ("verdict", "failed_gates", "not_judged_gates")}
+    folder = Path(reports_root) / str(inputs.version)
     paths = write_reports(findings, folder)
     for path in paths.values():
         client.log_artifact(run.info.run_id, str(path), artifact_path="audit")
     for key, value in {"audit.verdict": findings["meta"]["verdict"], "audit.failed_gates": ",".join(failed) or "none",
                        "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
+                       "audit.production": str(inputs.production_version) if inputs.production else "none",
+                       "audit.not_judged_gates": ",".join(evaluated["not_judged_gates"]) or "none",
                        "audit.run_artifacts": f"runs:/{run.info.run_id}/audit"}.items():
-        client.set_model_version_tag(REGISTERED_MODEL_NAME, candidate.version, key, value)
-    log.info("version %s: %s%s; reports in %s (%.0f s)", candidate.version, findings["meta"]["verdict"].upper(),
+        client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
+    log.info("version %s: %s%s; reports in %s (%.0f s)", inputs.version, findings["meta"]["verdict"].upper(),
              f" (failed: {', '.join(failed)})" if failed else "", folder, time.perf_counter() - started)
     return findings
 
@@ -155,11 +156,6 @@ def _json_artifact(client: MlflowClient, run_id: str, path: str, folder: str) ->
         return json.loads(Path(client.download_artifacts(run_id, path, folder)).read_text(encoding="utf-8"))
     except (MlflowException, OSError) as exc:
         raise AuditError(f"run {run_id} has no {path}: it was not trained by this avstand") from exc
-
-
-def _band_means(p: np.ndarray, w: np.ndarray, groups: pd.DataFrame) -> dict[str, float]:
-    band = groups[REGISTRATION_TIME].to_numpy()
-    return {b: float(np.average(p[band == b], weights=w[band == b])) for b in _BANDS if (w[band == b] > 0).any()}
 
 
 def _avstand_version() -> str:

@@ -13,13 +13,11 @@ import pandas as pd
 from scipy.special import expit, logit
 from sklearn.metrics import roc_auc_score
 
-from audits._bootstrap import person_replicates
+from audits._bootstrap import person_replicates, summarise_draws
 from audits._groups import REGISTRATION_TIME
 from models import ECE_BINS, binary_metrics
 
 __all__ = ["calibration_audit"]
-
-_INTERVAL = (2.5, 97.5)
 
 
 def calibration_audit(*, y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np.ndarray, groups: pd.DataFrame,
@@ -30,8 +28,9 @@ def calibration_audit(*, y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np
     -------
     dict
         ``{"overall": cell, "groups": {column: {value: cell}}}``; a cell holds ``binary_metrics`` plus
-        ``<metric>_ci`` pairs and ``judged`` (False when the group has fewer than ``min_rows`` observed rows:
-        too small to judge, reported as such, never silently passed).
+        ``<metric>_ci`` pairs (95 % percentile intervals), ``<metric>_se`` (bootstrap standard errors, which
+        the gates use), ``successes`` (observed) and ``judged`` (False when the group has fewer than
+        ``min_rows`` observed rows: too small to judge, reported as such, never silently passed).
     """
     y, p, w = np.asarray(y, float), np.asarray(p, float), np.asarray(w, float)
     columns = {"overall": np.zeros(len(y), dtype=np.int64)}
@@ -67,12 +66,12 @@ def calibration_audit(*, y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np
         for g, label in enumerate(labels[name]):
             mask = codes == g
             cell = binary_metrics(y[mask], p[mask], w[mask])
+            cell["successes"] = int(np.sum((y[mask] == 1) & (w[mask] > 0)))
             cell["judged"] = bool(cell["rows"] >= min_rows)
             for metric, draws in samples[name].items():
                 if draws:
-                    values = np.array([d[g] for d in draws], dtype=float)
-                    values = values[np.isfinite(values)]
-                    cell[f"{metric}_ci"] = [float(v) for v in np.percentile(values, _INTERVAL)] if len(values) else None
+                    summary = summarise_draws([d[g] for d in draws])
+                    cell[f"{metric}_ci"], cell[f"{metric}_se"] = summary["ci"], summary["se"]
             cells[str(label)] = cell
         if name == "overall":
             result["overall"] = cells["overall"]

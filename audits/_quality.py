@@ -10,7 +10,7 @@ of 2020's error) gives a PSI of only 0.02, but moves the share of "sweden" by 7 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
+from scipy.stats import chi2, spearmanr
 
 __all__ = ["PSI_FLOOR", "data_drift", "version_changes"]
 
@@ -18,23 +18,40 @@ PSI_FLOOR = 1e-4  # a share of zero would make the PSI infinite; treat it as one
 
 
 def data_drift(candidate: dict, reference: dict) -> dict:
-    """PSI per feature and category changes between two ``register.profile`` results."""
+    """Shares, PSI and category changes per feature between two ``register.profile`` results.
+
+    Each share change carries its standard error (two independent samples of ``rows`` registrations, which
+    overstates it for overlapping extracts: the gate errs towards not refusing), and ``psi_noise`` is the
+    PSI that two samples of the same distribution exceed one time in a hundred (PSI is about a chi-square
+    with k - 1 degrees of freedom times ``1/n1 + 1/n2``). A new or vanished category carries the number of
+    rows the other profile would have been expected to show of it (``expected``).
+    """
     out = {}
     for name, now in candidate["features"].items():
         before = reference["features"].get(name)
         if before is None:
             out[name] = {"psi": None, "new_feature": True}
             continue
+        n_now = max(candidate["rows"] * (1 - now["missing"]), 1.0)
+        n_before = max(reference["rows"] * (1 - before["missing"]), 1.0)
         keys = sorted(set(now["shares"]) | set(before["shares"]))
         a = np.array([max(now["shares"].get(k, 0.0), PSI_FLOOR) for k in keys])
         e = np.array([max(before["shares"].get(k, 0.0), PSI_FLOOR) for k in keys])
+        raw_a = np.array([now["shares"].get(k, 0.0) for k in keys])
+        raw_e = np.array([before["shares"].get(k, 0.0) for k in keys])
+        se = np.sqrt(raw_a * (1 - raw_a) / n_now + raw_e * (1 - raw_e) / n_before)
         out[name] = {
             "psi": float(np.sum((a - e) * np.log(a / e))),
+            "psi_noise": float(chi2.ppf(0.99, max(len(keys) - 1, 1)) * (1 / n_now + 1 / n_before)),
             "new_categories": sorted(set(now["shares"]) - set(before["shares"])),
             "vanished_categories": sorted(set(before["shares"]) - set(now["shares"])),
+            "expected": {k: float(now["shares"][k] * n_before) for k in set(now["shares"]) - set(before["shares"])}
+            | {k: float(before["shares"][k] * n_now) for k in set(before["shares"]) - set(now["shares"])},
             "missing_change": now["missing"] - before["missing"],
-            "largest_shift": max(keys, key=lambda k: abs(now["shares"].get(k, 0) - before["shares"].get(k, 0))),
-            "max_share_change": float(np.max(np.abs(a - e))),
+            "largest_shift": keys[int(np.argmax(np.abs(raw_a - raw_e)))],
+            "max_share_change": float(np.max(np.abs(raw_a - raw_e))),
+            "changes": {k: [float(d), float(s)] for k, d, s in zip(keys, raw_a - raw_e, se, strict=True)},
+            "rows": [int(n_now), int(n_before)],
         }
     return out
 

@@ -68,9 +68,10 @@ def _plots(findings: dict) -> dict[str, str]:
     bands = [b for b in findings["bands"] if b != "overall"]
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = np.arange(len(bands))
-    ax.plot(x, [findings["bands"][b]["observed"] for b in bands], "k-o", lw=2.5, label="observed")
+    # A band without observed rows has no figures: a gap in the line.
+    ax.plot(x, [findings["bands"][b].get("observed", np.nan) for b in bands], "k-o", lw=2.5, label="observed")
     for name, series in findings["band_predictions"].items():
-        ax.plot(x, [series[b] for b in bands], "--s" if name != "candidate" else "-s", label=name)
+        ax.plot(x, [series.get(b, np.nan) for b in bands], "--s" if name != "candidate" else "-s", label=name)
     ax.set_xticks(x, bands)
     ax.set_ylabel("P(work or studies within 180 days)")
     ax.set_title("Calibration by registration time")

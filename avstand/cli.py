@@ -8,11 +8,24 @@ from collections.abc import Sequence
 
 from avstand import __version__
 from avstand._common import EXIT_BAD_INPUT, setup_logging
-from avstand.commands import audit, keys, log, release, score, serve, synth, train, validate
+from avstand.commands import (
+    audit,
+    keys,
+    log,
+    promote,
+    release,
+    rollback,
+    score,
+    serve,
+    synth,
+    train,
+    validate,
+    versions,
+)
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (synth, validate, train, audit, release, serve, score, keys, log)
+COMMANDS = (synth, validate, train, audit, release, promote, rollback, versions, serve, score, keys, log)
 
 
 def build_parser() -> argparse.ArgumentParser:

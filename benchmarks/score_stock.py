@@ -36,9 +36,9 @@ from synthetic import simulate_register
 
 AS_OF = dt.date(2026, 6, 30)
 _EXPORT = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
-           "from serving._bento_store import export_production; "
+           "from release import export_production; "
            "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, '1'); "
-           "export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME, alias=PRODUCTION_ALIAS)")
+           "export_production()")
 
 
 def timed(fn, repeat: int = 1):

@@ -1,15 +1,17 @@
-"""Where model versions live: the MLflow tracking store and the registered model ``avstand``."""
+"""Where model versions live: the MLflow tracking store, the registered model ``avstand``, and the name
+under which a release exports the production version into BentoML's model store."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-__all__ = ["EXPERIMENT", "PRODUCTION_ALIAS", "REGISTERED_MODEL_NAME", "tracking_uri"]
+__all__ = ["BENTO_MODEL_NAME", "EXPERIMENT", "PRODUCTION_ALIAS", "REGISTERED_MODEL_NAME", "tracking_uri"]
 
 REGISTERED_MODEL_NAME = "avstand"
 EXPERIMENT = "avstand"
 PRODUCTION_ALIAS = "production"
+BENTO_MODEL_NAME = "avstand"
 
 
 def tracking_uri() -> str:

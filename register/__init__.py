@@ -15,6 +15,7 @@ import pandas as pd
 
 from models import FeatureSpec, load_spec
 from register._coverage import observed_from
+from register._earlier import extract_as_of
 from register._parse import parse_extract
 from register._profile import profile
 from register._read import ReadError, read_text_table
@@ -31,6 +32,7 @@ __all__ = [
     "ExtractError",
     "ReadError",
     "check_extract",
+    "extract_as_of",
     "file_digest",
     "find_problems",
     "format_summary",

@@ -6,6 +6,7 @@ through true state dependence and through dynamic selection on an unobserved, ga
 work or studies within 180 days with the frailty integrated out.
 """
 
+from synthetic._faults import feed_error
 from synthetic._metadata import metadata_path, read_params, write_metadata
 from synthetic._params import SimulationParams
 from synthetic._register import simulate_register
@@ -13,6 +14,7 @@ from synthetic._truth import true_probability
 
 __all__ = [
     "SimulationParams",
+    "feed_error",
     "metadata_path",
     "read_params",
     "simulate_register",

@@ -84,10 +84,9 @@ def production_store(trained_store, tmp_path_factory) -> dict:
     env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
                                   "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
     code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
-            "from serving._bento_store import export_production; "
+            "from release import export_production; "
             "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, '1'); "
-            "print(export_production(tracking_uri=tracking_uri(), model_name=REGISTERED_MODEL_NAME, "
-            "alias=PRODUCTION_ALIAS))")
+            "print(export_production())")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
                           timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

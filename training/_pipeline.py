@@ -54,6 +54,7 @@ class TrainResult:
     calibrator: str
     periods: dict[str, str]
     counts: dict[str, int]
+    thin_bands: dict[str, str]  # "<period> <band>" -> counts: too few successes to judge
 
 
 def train(
@@ -87,6 +88,9 @@ def train(
     period, periods = assign_periods(
         snapshots, test_months=config.split.test_months, calibration_months=config.split.calibration_months,
         min_rows=config.split.min_rows_per_period, min_events_per_band=config.split.min_events_per_band)
+    for where, what in periods.thin_bands.items():
+        log.warning("%s: %s, fewer than %d successes: trained on, reported as not judged", where, what,
+                    config.split.min_events_per_band)
 
     censored = (snapshots["status"] == "censored").to_numpy()
     tau = snapshots["tau"].to_numpy()
@@ -153,14 +157,16 @@ def train(
                    Path(tmp) / "test_set.parquet"]
         run_id, version = log_training_run(
             scorer=scorer, params=params, tags=tags, metrics=run_metrics, figures=figures,
-            documents={"metrics": metrics, "row_counts": counts, "periods": periods.as_dict(),
+            documents={"metrics": metrics, "row_counts": counts,
+                       "periods": periods.as_dict() | {"thin_bands": periods.thin_bands},
                        "data_profile": profile(extract.frame, spec=spec,
                                                since=extract.as_of - dt.timedelta(days=365)),
                        "calibrator_candidates": calibrator_scores, "config": config.model_dump()},
             run_name=f"train {Path(data).name} as of {extract.as_of}")
     log.info("done: version %d in %.0f s", version, time.perf_counter() - started)
     return TrainResult(run_id=run_id, version=version, metrics=metrics, oracle_mae=oracle_mae,
-                       calibrator=calibrator.kind, periods=periods.as_dict(), counts=counts)
+                       calibrator=calibrator.kind, periods=periods.as_dict(), counts=counts,
+                       thin_bands=periods.thin_bands)
 
 
 def raw_records(snapshots: pd.DataFrame, *, spec) -> pd.DataFrame:

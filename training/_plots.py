@@ -23,11 +23,13 @@ def plot_calibration_by_band(metrics: dict[str, dict[str, dict]], path: Path) ->
     """Observed share and each model's mean prediction per registration-time band (test set)."""
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
     x = np.arange(len(_BANDS))
-    observed = [metrics["model"][b]["observed"] for b in _BANDS]
+    # A band without observed test rows has no figures: a gap in the line, not an error.
+    observed = [metrics["model"][b].get("observed", np.nan) for b in _BANDS]
     ax.plot(x, observed, "k-o", lw=2.5, label="observed (censoring-weighted)", zorder=5)
     for name, style in (("model", "C0-s"), ("registration_blind", "C3--^"), ("logistic", "C2:d"), ("oracle", "C7-.x")):
         if name in metrics:
-            ax.plot(x, [metrics[name][b]["predicted"] for b in _BANDS], style, label=f"{name.replace('_', '-')}")
+            ax.plot(x, [metrics[name][b].get("predicted", np.nan) for b in _BANDS], style,
+                    label=f"{name.replace('_', '-')}")
     ax.set_xticks(x, _BANDS)
     ax.set_xlabel("registration time on the assessment date")
     ax.set_ylabel("P(work or studies within 180 days)")

@@ -4,7 +4,7 @@ the latest assessment dates."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ PERIODS = ("train", "calibration", "test")
 
 
 class TrainingDataError(ValueError):
-    """The extract cannot support a trustworthy model: too few rows for a period, a band with no events."""
+    """The extract cannot be trained on: too few monthly dates or rows for a period, or one outcome only."""
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,11 @@ class Periods:
     calibration_start: dt.date
     test_start: dt.date
     test_last: dt.date
+    # "<period> <band>" -> its counts, for bands with too few successes to judge (trained on all the same)
+    thin_bands: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, str]:
-        return {k: v.isoformat() for k, v in self.__dict__.items()}
+        return {k: v.isoformat() for k, v in self.__dict__.items() if isinstance(v, dt.date)}
 
 
 def assign_periods(
@@ -49,12 +51,15 @@ def assign_periods(
     Training rows come only from assessment dates whose window ends before the calibration period starts;
     rows in between (``gap``) are used nowhere, so no training outcome overlaps the calibration period.
 
+    A registration-time band with fewer than ``min_events_per_band`` successes in the calibration or
+    test period is still trained on: it is listed in ``Periods.thin_bands`` (with its counts) and reported
+    as not judged, never a reason to refuse a usable register.
+
     Raises
     ------
     TrainingDataError
-        When there are too few monthly dates, a period has fewer than ``min_rows`` rows, or a
-        registration-time band has fewer than ``min_events_per_band`` successes in the calibration or
-        test period.
+        When there are too few monthly dates, a period has fewer than ``min_rows`` rows, or a period has
+        no success or no failure at all (nothing to fit or judge).
     """
     monthly = np.unique(snapshots.loc[snapshots["kind"] == "monthly", "assessed_on"].to_numpy())
     need = test_months + calibration_months + 1
@@ -72,23 +77,28 @@ def assign_periods(
     period[assessed >= test_start] = "test"
 
     bands = registration_band(snapshots["days_registered"].to_numpy())
-    success = (snapshots["status"] == "success").to_numpy()
+    status = snapshots["status"].to_numpy()
+    thin = {}
     for name in PERIODS:
         rows = period == name
         if rows.sum() < min_rows:
             raise TrainingDataError(f"the {name} period has {int(rows.sum())} snapshot rows; at least {min_rows} "
                                     "are needed (a larger extract, or fewer test/calibration months)")
+        successes = int((rows & (status == "success")).sum())
+        failures = int((rows & np.isin(status, ("other", "still_registered"))).sum())
+        if not successes or not failures:
+            raise TrainingDataError(f"the {name} period has {successes} successes and {failures} failures: a model "
+                                    "needs both outcomes to be fitted and judged")
         if name == "train":
             continue
         for label, _, _ in REGISTRATION_BANDS:
-            events = int((rows & success & (bands == label)).sum())
+            in_band = rows & (bands == label)
+            events = int((in_band & (status == "success")).sum())
             if events < min_events_per_band:
-                raise TrainingDataError(
-                    f"the {name} period has {events} successes among those registered {label}; at least "
-                    f"{min_events_per_band} are needed to judge calibration in every registration-time band")
+                thin[f"{name} {label}"] = f"{int(in_band.sum())} rows, {events} successes"
     train_dates = assessed[period == "train"]
     return period, Periods(train_last=_date(train_dates.max()), calibration_start=_date(calibration_start),
-                           test_start=_date(test_start), test_last=_date(assessed.max()))
+                           test_start=_date(test_start), test_last=_date(assessed.max()), thin_bands=thin)
 
 
 def _date(value: np.datetime64) -> dt.date:

@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
 
 def format_verdict(findings: dict, reports: Path) -> str:
     meta = findings["meta"]
-    lines = [f"version {meta['version']}: {meta['verdict'].upper()}"]
+    not_judged = meta.get("not_judged_gates") or []
+    lines = [f"version {meta['version']}: {meta['verdict'].upper()}"
+             + (f" ({len(not_judged)} gates not judged: too little evidence)" if not_judged else "")]
     for g in findings["gates"]:
         value = "-" if g["value"] is None else f"{g['value']:.4f}"
-        lines.append(f"  {g['verdict']:<15} {g['gate']:<34} {value:>9}  (threshold {g['threshold']}) {g['detail']}")
+        lines.append(f"  {g['verdict']:<15} {g['gate']:<34} {value:>9}  (tolerance {g['threshold']}) {g['detail']}")
     lines.append(f"report: {reports / str(meta['version']) / 'report.html'}")
     return "\n".join(lines)

@@ -64,9 +64,18 @@ def format_result(result) -> str:
              f"  {'band':<14}{'rows':>9}{'observed':>10}" + "".join(f"{n:>20}" for n in names)]
     for band in bands:
         m = result.metrics["model"][band]
+        thin = result.thin_bands.get(f"test {band}")
+        if thin or not m.get("rows"):
+            lines.append(f"  {band:<14}{m.get('rows', 0):>9,}  not judged ({thin or 'no observed rows'})")
+            continue
         lines.append(f"  {band:<14}{m['rows']:>9,}{m['observed']:>10.3f}" + "".join(
             f"{result.metrics[n][band]['predicted'] - result.metrics[n][band]['observed']:>+20.3f}" for n in names))
-    lines.append(f"  {'ROC-AUC':<33}" + "".join(f"{result.metrics[n]['overall']['auc']:>20.4f}" for n in names))
+    calibration_thin = [f"{k.removeprefix('calibration ')} ({v})" for k, v in result.thin_bands.items()
+                        if k.startswith("calibration ")]
+    if calibration_thin:
+        lines.append(f"  calibration period too thin to judge: {', '.join(calibration_thin)}")
+    lines.append(f"  {'ROC-AUC':<33}" + "".join(f"{result.metrics[n]['overall'].get('auc') or float('nan'):>20.4f}"
+                                                for n in names))
     if result.oracle_mae is not None:
         lines.append(f"mean |model - oracle| per row: {result.oracle_mae:.4f}")
     return "\n".join(lines)

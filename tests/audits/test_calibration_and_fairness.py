@@ -61,7 +61,7 @@ def test_small_groups_are_named_not_judged(test_set, groups):
 def _fairness(test_set, groups, p, min_outcomes=200):
     days = test_set["days_registered"].to_numpy()
     outcome, level = load_policy().decide(p, days)
-    return fairness_audit(y=test_set["label"].to_numpy(), decision=decision_labels(outcome, level),
+    return fairness_audit(y=test_set["label"].to_numpy(), p=p, decision=decision_labels(outcome, level),
                           w=test_set["weight"].to_numpy(), person=test_set["person_id"].to_numpy(),
                           groups=groups, n_boot=40, seed=1, min_outcomes=min_outcomes)
 
@@ -91,12 +91,29 @@ def test_a_group_scored_too_low_is_placed_far_more_often(test_set, groups):
     biased_p = np.where(test_set["birth_region"] == "outside_europe", 0.7, 1.0) * test_set["p_truth"].to_numpy()
     biased = _fairness(test_set, groups, biased_p)
     assert biased["birth_region"]["false_far"]["ratio"] > 1.2 * truth["birth_region"]["false_far"]["ratio"]
+    # ... and beyond what its (too low) scores promise: among its far-placed, successes exceed the promise.
+    cell = biased["birth_region"]["by_group"]["outside_europe"]
+    assert cell["false_far_excess"] > 1.3 and biased["birth_region"]["false_far"]["excess_group"] == "outside_europe"
+    assert truth["birth_region"]["by_group"]["outside_europe"]["false_far_excess"] < 1.1
+
+
+def test_the_truths_errors_are_what_its_scores_promise(test_set, groups):
+    # The raw false-far ratios of the truth are large (chances differ); its excess is near 1 in every
+    # group of every grouping, age and registration time included, within its interval.
+    audit = _fairness(test_set, groups, test_set["p_truth"].to_numpy())
+    assert audit["age"]["false_far"]["ratio"] > 2
+    for column, result in audit.items():
+        for label in result["false_far"]["excess_judged"]:
+            cell = result["by_group"][label]
+            z = abs(np.log(cell["false_far_excess"])) / cell["false_far_excess_se_log"]
+            assert z < 3.5, (column, label, cell["false_far_excess"])
 
 
 def test_groups_with_too_few_outcomes_are_named(test_set, groups):
     audit = _fairness(test_set, groups, test_set["p_truth"].to_numpy(), min_outcomes=10**9)
     assert audit["sex"]["false_far"]["ratio"] is None
-    assert audit["sex"]["false_far"]["too_small_to_judge"] == ["female", "male"]
+    assert [g.split(" (")[0] for g in audit["sex"]["false_far"]["too_small_to_judge"]] == ["female", "male"]
+    assert "successes)" in audit["sex"]["false_far"]["too_small_to_judge"][0]
 
 
 def test_figures_agree_with_fairlearn(test_set, groups):
@@ -106,7 +123,8 @@ def test_figures_agree_with_fairlearn(test_set, groups):
     sub_groups = audit_groups(rows, spec=SPEC, intersections=INTERSECTIONS)
     outcome, level = load_policy().decide(rows["p_truth"].to_numpy(), rows["days_registered"].to_numpy())
     decision = decision_labels(outcome, level)
-    ours = fairness_audit(y=rows["label"].to_numpy(), decision=decision, w=rows["weight"].to_numpy(),
+    ours = fairness_audit(y=rows["label"].to_numpy(), p=rows["p_truth"].to_numpy(), decision=decision,
+                          w=rows["weight"].to_numpy(),
                           person=rows["person_id"].to_numpy(), groups=sub_groups, n_boot=2, seed=1, min_outcomes=1)
     y, w = rows["label"].to_numpy(), rows["weight"].to_numpy()
     successes = y == 1

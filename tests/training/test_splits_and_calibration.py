@@ -45,12 +45,20 @@ def test_too_few_rows_is_a_clear_error(snapshots):
         assign_periods(snapshots, test_months=6, calibration_months=6, min_rows=10_000_000, min_events_per_band=0)
 
 
-def test_a_band_without_events_is_a_clear_error(snapshots):
+def test_a_band_without_events_is_trained_on_and_named_thin(snapshots):
     quiet = snapshots.copy()
     long = quiet["days_registered"] >= 730
     quiet["status"] = quiet["status"].astype(object).where(~long, "still_registered")
-    with pytest.raises(TrainingDataError, match=r"successes among those registered 24\+ months"):
-        assign_periods(quiet, test_months=6, calibration_months=6, min_rows=1, min_events_per_band=5)
+    period, periods = assign_periods(quiet, test_months=6, calibration_months=6, min_rows=1, min_events_per_band=5)
+    assert (period == "train").any()
+    assert set(periods.thin_bands) == {"calibration 24+ months", "test 24+ months"}
+    assert periods.thin_bands["test 24+ months"].endswith(", 0 successes")
+
+
+def test_a_period_with_one_outcome_only_cannot_be_trained(snapshots):
+    hopeless = snapshots.assign(status=pd.Categorical(["still_registered"] * len(snapshots)))
+    with pytest.raises(TrainingDataError, match=r"0 successes and [0-9]+ failures: a model needs both outcomes"):
+        assign_periods(hopeless, test_months=6, calibration_months=6, min_rows=1, min_events_per_band=5)
 
 
 def _data(shift: float, n: int = 40_000, seed: int = 0):

@@ -1,0 +1,110 @@
+"""The audit's figures and verdicts for one candidate's probabilities on a test set, without any store.
+
+``audit_version`` feeds it a registered version; the gates benchmark feeds it the simulator's truth and
+deliberately faulty probabilities on the same rows, so that what is measured is exactly what releases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from audits._calibration import calibration_audit
+from audits._comparison import auc_loss, disparity_changes
+from audits._fairness import decision_labels, fairness_audit
+from audits._gates import Gates
+from audits._groups import REGISTRATION_TIME, audit_groups
+from audits._quality import data_drift, version_changes
+from audits._verdicts import evaluate_gates
+from models import REGISTRATION_BANDS, FeatureSpec, reliability_curve
+
+__all__ = ["Scored", "evaluate_candidate"]
+
+_BANDS = [label for label, _, _ in REGISTRATION_BANDS]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One model's probabilities and policy decisions on the test rows, and its training data profile."""
+
+    probability: np.ndarray
+    outcome: np.ndarray
+    level: np.ndarray
+    profile: dict | None = None
+    name: str = "candidate"
+
+    @property
+    def decision(self) -> np.ndarray:
+        return decision_labels(self.outcome, self.level)
+
+
+def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production: Scored | None, spec: FeatureSpec,
+                       gates: Gates, comparators: dict[str, np.ndarray] | None = None) -> dict:
+    """Calibration, fairness, drift and version changes of ``candidate`` on ``test_set``, and the gates.
+
+    Parameters
+    ----------
+    test_set : pandas.DataFrame
+        Training's out-of-time test set: raw records with ``label``, ``weight`` and ``person_id``.
+    candidate, production : Scored
+        The candidate and, when a version is in production, production on the same rows.
+    comparators : dict, optional
+        Other probabilities to show beside the candidate's in the calibration-by-band figure.
+    """
+    y, w = test_set["label"].to_numpy(), test_set["weight"].to_numpy()
+    person = test_set["person_id"].to_numpy()
+    p = candidate.probability
+    groups = audit_groups(test_set, spec=spec, intersections=gates.intersections)
+    boot = {"n_boot": gates.bootstrap.replicates, "seed": gates.bootstrap.seed}
+    calibration = calibration_audit(y=y, p=p, w=w, person=person, groups=groups, min_rows=gates.min_rows_per_group,
+                                    **boot)
+    # Every band is reported, those without test rows too (as not judged, with their zero counts).
+    present = calibration["groups"][REGISTRATION_TIME]
+    calibration["groups"][REGISTRATION_TIME] = {
+        b: present.get(b, {"rows": 0, "successes": 0, "judged": False}) for b in _BANDS}
+    fairness = fairness_audit(y=y, p=p, decision=candidate.decision, w=w, person=person, groups=groups,
+                              min_outcomes=gates.min_outcomes_per_group, min_expected_errors=gates.min_expected_errors,
+                              keep_draws=production is not None, **boot)
+    band_predictions = {"candidate": _band_means(p, w, groups)}
+    for name, values in (comparators or {}).items():
+        band_predictions[name] = _band_means(values, w, groups)
+    comparison, drift, changes = None, None, None
+    if production is not None:
+        band_predictions[production.name] = _band_means(production.probability, w, groups)
+        prod_fairness = fairness_audit(y=y, p=production.probability, decision=production.decision, w=w,
+                                       person=person, groups=groups, min_outcomes=gates.min_outcomes_per_group,
+                                       min_expected_errors=gates.min_expected_errors, keep_draws=True, **boot)
+        comparison = {"auc_loss": auc_loss(y=y, p_candidate=p, p_production=production.probability, w=w,
+                                           person=person, **boot),
+                      "disparity_changes": disparity_changes(fairness, prod_fairness)}
+        _drop_draws(fairness)
+        if candidate.profile is not None and production.profile is not None:
+            drift = data_drift(candidate.profile, production.profile)
+        changes = version_changes(candidate_decision=candidate.decision, production_decision=production.decision,
+                                  candidate_p=p, production_p=production.probability)
+    results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift, production=comparison)
+    failed = [r["gate"] for r in results if r["verdict"] == "fail"]
+    return {
+        "verdict": "fail" if failed else "pass", "failed_gates": failed,
+        "not_judged_gates": [r["gate"] for r in results if r["verdict"] == "not_judged"],
+        "gates": results,
+        "bands": {"overall": calibration["overall"]} | calibration["groups"][REGISTRATION_TIME],
+        "band_predictions": band_predictions, "reliability": dict(zip(
+            ("predicted", "observed"), (curve.tolist() for curve in reliability_curve(y, p, w)), strict=True)),
+        "calibration": calibration, "fairness": fairness, "comparison": comparison, "drift": drift,
+        "changes": changes, "group_columns": list(groups.columns),
+    }
+
+
+def _drop_draws(fairness: dict) -> None:
+    for result in fairness.values():
+        for metric in ("false_far", "false_too_close"):
+            result[metric].pop("log_excess_draws", None)
+            result[metric].pop("log_excess_mean", None)
+
+
+def _band_means(p: np.ndarray, w: np.ndarray, groups: pd.DataFrame) -> dict[str, float]:
+    band = groups[REGISTRATION_TIME].to_numpy()
+    return {b: float(np.average(p[band == b], weights=w[band == b])) for b in _BANDS if (w[band == b] > 0).any()}

@@ -1,0 +1,68 @@
+"""``avstand promote``: move production to an already audited version, without training it again."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "promote",
+        help="promote an audited version to production (re-audited first if production changed since)",
+        description="Move the MLflow alias 'production' to a registered version when its audit passed against "
+        "the version in production now; a version audited against another production (or never) is audited "
+        "again first. --override-gate promotes despite failed gates, for a recorded reason. Every move is "
+        "recorded (who: AVSTAND_USER, else the login name; when; why), shown on the model cards and exported "
+        "to BentoML's model store, where `avstand serve` picks it up on its next start. Exit 0 promoted, "
+        "1 refused by a gate (or the export failed), 2 bad input.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--version", type=int, required=True, help="the registered version number")
+    p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
+    p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
+    p.add_argument("--override-gate", metavar="REASON", default=None,
+                   help="promote even if gates fail, for this recorded reason (an accountable person's decision)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audits import AuditError, GatesError
+    from release import ReleaseError, promote_version
+
+    if args.override_gate is not None and not args.override_gate.strip():
+        print("avstand promote: --override-gate needs a reason", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        result = promote_version(version=args.version, gates_path=args.gates, reports_root=args.reports,
+                                 override=args.override_gate.strip() if args.override_gate else None)
+    except (ReleaseError, AuditError, GatesError) as exc:
+        print(f"avstand promote: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if result.findings is not None:
+        from avstand.commands.audit import format_verdict
+
+        print(format_verdict(result.findings, args.reports))
+    return report_promotion(result, "avstand promote")
+
+
+def report_promotion(result, program: str) -> int:
+    """Print what a promotion did; the exit code."""
+    before = f"version {result.previous_production}" if result.previous_production is not None else "no version"
+    if not result.promoted:
+        print(f"not released: failed gates {', '.join(result.failed_gates)}; production unchanged ({before})")
+        return EXIT_FAILED
+    note = " (released despite failed gates: override recorded)" if result.failed_gates else ""
+    print(f"production: version {result.version} (was {before}){note}")
+    if result.not_judged_gates:
+        print(f"not judged (too little evidence, see the report): {', '.join(result.not_judged_gates)}")
+    if result.export_error:
+        print(f"{program}: version {result.version} is production in MLflow, but exporting it to BentoML's model "
+              f"store failed ({result.export_error}); the service still serves the previous export. Run "
+              f"`avstand promote --version {result.version}` again once the cause is fixed.", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"exported to BentoML's model store as {result.exported}: `avstand serve` serves it from its next start")
+    return EXIT_OK

@@ -1,0 +1,160 @@
+"""Promotion and rollback: every move of the ``production`` alias goes through here.
+
+A version reaches production only when its audit passed, against the version in production *now* (an
+audit made against an earlier production is repeated first), or when an accountable person overrides
+with a reason. A rollback returns production to a version that was released before. Each move is
+recorded (``release._history``), tagged on the versions involved, shown on their model cards, and
+exported to BentoML's model store, where the service picks it up on its next start.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from audits import audit_version
+from models.registry import REGISTERED_MODEL_NAME, tracking_uri
+from release._cards import refresh_cards
+from release._errors import ReleaseError
+from release._export import export_production
+from release._history import Move, current_production, current_user, moves, record_move
+
+__all__ = ["PromotionResult", "promote_version", "rollback"]
+
+log = logging.getLogger("avstand.release")
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    """What a promotion or rollback did."""
+
+    version: int
+    promoted: bool
+    previous_production: int | None
+    failed_gates: list[str] = field(default_factory=list)
+    not_judged_gates: list[str] = field(default_factory=list)
+    reaudited: bool = False
+    move: Move | None = None
+    exported: str | None = None
+    export_error: str | None = None
+    findings: dict | None = None
+
+
+def _client() -> MlflowClient:
+    return MlflowClient(tracking_uri=tracking_uri())
+
+
+def _tags(client: MlflowClient, version: int) -> dict[str, str]:
+    try:
+        return client.get_model_version(REGISTERED_MODEL_NAME, str(version)).tags
+    except MlflowException:
+        raise ReleaseError(f"{REGISTERED_MODEL_NAME} version {version} is not registered in {tracking_uri()}") from None
+
+
+def promote_version(*, version: int, override: str | None = None, findings: dict | None = None,
+                    gates_path: str | Path | None = None, reports_root: str | Path = "reports") -> PromotionResult:
+    """Promote an audited version: move ``production`` to it when every gate passed, or ``override`` gives
+    the reason to release despite failed gates.
+
+    The version is (re-)audited first when it has no audit, when its audit was made against another
+    production than today's, or when an override must be written into its report. ``findings`` is an
+    audit just made against today's production (``release`` passes it to save a second audit).
+    """
+    client = _client()
+    tags = _tags(client, version)
+    production = current_production(client)
+    if production == version:
+        raise ReleaseError(f"version {version} is already production")
+    user = current_user()
+    reaudited = False
+    audited_against = tags.get("audit.production")
+    current = str(production) if production is not None else "none"
+    if findings is None and (audited_against != current or override is not None):
+        why = ("it was never audited" if audited_against is None else
+               f"production is version {current} now, the audit compared it with {audited_against}"
+               if audited_against != current else "the override is written into its report")
+        log.info("version %s: audited again before promotion (%s)", version, why)
+        findings = audit_version(version=version, gates_path=gates_path, reports_root=reports_root,
+                                 override={"reason": override, "user": user} if override else None)
+        reaudited = True
+    if findings is not None:
+        failed, not_judged = findings["meta"]["failed_gates"], findings["meta"]["not_judged_gates"]
+    else:
+        failed = [g for g in tags.get("audit.failed_gates", "none").split(",") if g != "none"]
+        not_judged = [g for g in tags.get("audit.not_judged_gates", "none").split(",") if g != "none"]
+
+    def tag(key: str, value: object) -> None:
+        client.set_model_version_tag(REGISTERED_MODEL_NAME, str(version), key, str(value))
+
+    if failed and override is None:
+        tag("release.status", "refused")
+        tag("release.failed_gates", ",".join(failed))
+        log.info("version %s refused: failed gates %s; production stays at %s", version, ", ".join(failed),
+                 production if production is not None else "no version")
+        return PromotionResult(version=version, promoted=False, previous_production=production, failed_gates=failed,
+                               not_judged_gates=not_judged, reaudited=reaudited, findings=findings)
+    if failed:
+        tag("release.override_reason", override)
+        tag("release.override_user", user)
+        tag("release.failed_gates", ",".join(failed))
+        log.warning("version %s released despite failed gates %s by %s: %s", version, ", ".join(failed), user,
+                    override)
+    tag("release.status", "overridden" if failed else "promoted")
+    tag("release.previous_production", production if production is not None else "none")
+    # The alias moves last: an interrupted promotion leaves production on the previous, complete version.
+    move = record_move(client, action="override" if failed else "promote", to_version=version,
+                       reason=override or "every gate passed" + (f"; not judged: {', '.join(not_judged)}"
+                                                                 if not_judged else ""), user=user)
+    log.info("production: version %s (was %s)", version, production if production is not None else "none")
+    return _finish(client, move, PromotionResult(version=version, promoted=True, previous_production=production,
+                                                 failed_gates=failed, not_judged_gates=not_judged,
+                                                 reaudited=reaudited, findings=findings), reports_root)
+
+
+def rollback(*, reason: str, to: int | None = None, reports_root: str | Path = "reports") -> PromotionResult:
+    """Return ``production`` to an earlier released version (default: the one before the current)."""
+    if not reason.strip():
+        raise ReleaseError("a rollback needs a reason")
+    client = _client()
+    production = current_production(client)
+    if production is None:
+        raise ReleaseError("no version is in production: nothing to roll back")
+    history = moves(client)
+    released = {m.to_version for m in history}
+    if to is None:
+        earlier = [m.from_version for m in history if m.to_version == production and m.from_version is not None]
+        if not earlier:
+            raise ReleaseError(f"version {production} has no earlier production version to return to; "
+                               "name one with --to")
+        to = earlier[-1]
+    _tags(client, to)
+    if to == production:
+        raise ReleaseError(f"version {to} is already production")
+    if to not in released:
+        raise ReleaseError(f"version {to} was never released; released versions: {sorted(released)}. "
+                           "Promote it instead (`avstand promote --version N`), which audits it first")
+    user = current_user()
+    move = record_move(client, action="rollback", to_version=to, reason=reason.strip(), user=user)
+    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(production), "release.status", "rolled_back")
+    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(production), "release.rolled_back", move.line())
+    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(to), "release.status", "promoted")
+    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(to), "release.restored_by_rollback", move.line())
+    log.warning("production rolled back: version %s -> version %s by %s: %s", production, to, user, reason)
+    return _finish(client, move, PromotionResult(version=to, promoted=True, previous_production=production),
+                   reports_root)
+
+
+def _finish(client: MlflowClient, move: Move, result: PromotionResult, reports_root: str | Path) -> PromotionResult:
+    versions = {move.to_version} | ({move.from_version} if move.from_version is not None else set())
+    refresh_cards(client, versions=versions, history=moves(client), reports_root=Path(reports_root))
+    try:
+        tag, error = export_production(), None
+    except Exception as exc:  # any failure of BentoML's store: the alias moved, the service keeps the old export
+        log.error("exporting version %s to BentoML's model store failed: %s: %s", move.to_version,
+                  type(exc).__name__, exc)
+        tag, error = None, f"{type(exc).__name__}: {exc}"
+    return PromotionResult(**{**result.__dict__, "move": move, "exported": tag, "export_error": error})

@@ -1,0 +1,63 @@
+"""``versions``: every registered version with its status, data period, AUC and worst band calibration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlflow.tracking import MlflowClient
+
+from models.registry import REGISTERED_MODEL_NAME, tracking_uri
+from release._history import current_production, moves
+
+__all__ = ["VersionRow", "list_versions"]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version as ``avstand versions`` shows it."""
+
+    version: int
+    status: str               # production, released before, refused, overridden, audited, not audited
+    failed_gates: list[str]
+    as_of: str | None
+    test_period: str | None
+    auc: float | None
+    worst_band: str | None
+    worst_band_gap: float | None
+
+
+def list_versions() -> list[VersionRow]:
+    """Every registered version, newest first."""
+    client = MlflowClient(tracking_uri=tracking_uri())
+    production = current_production(client)
+    released = {m.to_version for m in moves(client)}
+    rows = []
+    for found in client.search_model_versions(f"name='{REGISTERED_MODEL_NAME}'"):
+        number, tags = int(found.version), found.tags
+        run = client.get_run(found.run_id)
+        metrics, run_tags = run.data.metrics, run.data.tags
+        failed = [g for g in tags.get("audit.failed_gates", "none").split(",") if g != "none"]
+        gaps = {key.split(".")[2]: metrics[key] for key in metrics
+                if key.startswith("test.model.") and key.endswith(".calibration_in_the_large")
+                and key.split(".")[2] != "overall"}
+        worst = max(gaps, key=lambda k: abs(gaps[k])) if gaps else None
+        rows.append(VersionRow(
+            version=number, status=_status(number, tags, production, released), failed_gates=failed,
+            as_of=run_tags.get("data.as_of"),
+            test_period=(f"{run_tags['period.test_start']}..{run_tags['period.test_last']}"
+                         if "period.test_start" in run_tags else None),
+            auc=metrics.get("test.model.overall.auc"), worst_band=worst,
+            worst_band_gap=gaps[worst] if worst else None))
+    return sorted(rows, key=lambda r: -r.version)
+
+
+def _status(number: int, tags: dict, production: int | None, released: set[int]) -> str:
+    if number == production:
+        return "production (overridden)" if tags.get("release.status") == "overridden" else "production"
+    if number in released:
+        return "released before" + (", rolled back" if tags.get("release.status") == "rolled_back" else "")
+    if tags.get("release.status") == "refused":
+        return "refused"
+    if "audit.verdict" in tags:
+        return f"audited ({tags['audit.verdict']})"
+    return "not audited"
