@@ -18,7 +18,7 @@ DATA    ?= data/register.parquet
 HOST    ?= 127.0.0.1
 PORT    ?= 3000
 
-.PHONY: help install run test slow lint bench constraints clean
+.PHONY: help install run test slow lint bench bench-gates constraints clean
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
@@ -27,6 +27,7 @@ help:
 	@echo "make slow     the long proofs: minutes of mixed load, thousands of fuzzed requests"
 	@echo "make lint     ruff"
 	@echo "make bench    benchmarks (figures for the README)"
+	@echo "make bench-gates  the release gates' error rates on 20 simulated registers (about 80 minutes)"
 
 install: $(VENV)/.installed
 
@@ -64,6 +65,13 @@ bench: install
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/score_stock.py
 	$(BIN)/python benchmarks/serve.py   # needs a released version: `make run` first
+
+# The gates' operating characteristics: two processes (one per core), each a half of the populations,
+# results per register in benchmarks/results/gates/ (a rerun skips registers already done: delete them).
+bench-gates: install
+	$(BIN)/python benchmarks/gates.py --populations A D > /dev/null & \
+	$(BIN)/python benchmarks/gates.py --populations B C > /dev/null; wait
+	$(BIN)/python benchmarks/gates.py --report-only
 
 # Re-pin after changing pyproject.toml: resolves afresh in a scratch venv and writes constraints.txt.
 constraints:

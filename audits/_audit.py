@@ -79,8 +79,12 @@ def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
 
 
 def audit_version(*, version: int | None = None, run_id: str | None = None, gates_path: str | Path | None = None,
-                  reports_root: str | Path = "reports", override: dict | None = None) -> dict[str, Any]:
+                  reports_root: str | Path = "reports", override: dict | None = None,
+                  history: list[str] | None = None) -> dict[str, Any]:
     """Audit a registered version; write its reports; record the verdict on the version.
+
+    ``history`` is what the report and model card show as the version's production history (``release``
+    records the moves of the alias and passes them in).
 
     Returns the findings (``findings["meta"]["verdict"]`` is ``pass`` or ``fail``).
     """
@@ -107,8 +111,7 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
                  "production": f"version {inputs.production_version}" if inputs.production else None,
                  "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates},
         "override": override, "policy_text": scorer.policy.description, "gates_confidence": gates.confidence,
-        # Filled in by ``release`` after each move of the production alias.
-        "history": [],
+        "history": history or [],
     } | {k: v for k, v in evaluated.items() if k not in ("verdict", "failed_gates", "not_judged_gates")}
     folder = Path(reports_root) / str(inputs.version)
     paths = write_reports(findings, folder)

@@ -46,24 +46,30 @@ def auc_loss(*, y: np.ndarray, p_candidate: np.ndarray, p_production: np.ndarray
 
 def disparity_changes(candidate: dict, production: dict) -> dict:
     """Per grouping and error metric, the relative rise from production to the candidate of the grouping's
-    mean excess (``value``: candidate / production - 1, both as ratios ``exp(mean |log excess|)``, groups
-    weighted by their promised errors) with the paired standard error of its logarithm. Groupings judged
-    for one version only are left out.
+    mean excess (``value``: candidate / production - 1, both as ratios ``exp(mean |log excess|)``, each
+    version's judged groups weighted by its promised errors) with the paired standard error of its
+    logarithm. Groupings judged for one version only are left out.
 
     Both fairness audits must come from the same rows, replicates and ``keep_draws=True``.
     """
     out = {}
     for column, result in candidate.items():
         for metric in ERROR_METRICS:
-            now, before = result[metric], production.get(column, {}).get(metric, {})
-            if "log_excess_draws" not in now or "log_excess_draws" not in before:
+            now, before = result[metric].get("paired"), production.get(column, {}).get(metric, {}).get("paired")
+            if not now or not before:
                 continue
-            draws = np.asarray(now["log_excess_draws"]) - np.asarray(before["log_excess_draws"])
-            summary = summarise_draws(draws)
-            now_mean, before_mean = now["log_excess_mean"], before["log_excess_mean"]
-            log_value = now_mean - before_mean
+            now_mean, before_mean = _mean_abs(now, "log"), _mean_abs(before, "log")
+            summary = summarise_draws(_mean_abs(now, "draws") - _mean_abs(before, "draws"))
+            log_value = float(now_mean - before_mean)
+            finite = bool(np.isfinite(log_value))
             out[f"{metric} by {column}"] = {
-                "value": float(np.expm1(log_value)) if np.isfinite(log_value) else None,
-                "log_value": float(log_value) if np.isfinite(log_value) else None, "se_log": summary["se"],
-                "candidate": float(np.exp(now_mean)), "production": float(np.exp(before_mean))}
+                "value": float(np.expm1(log_value)) if finite else None, "log_value": log_value if finite else None,
+                "se_log": summary["se"], "candidate": float(np.exp(now_mean)), "production": float(np.exp(before_mean))}
     return out
+
+
+def _mean_abs(side: dict, key: str) -> np.ndarray:
+    """Mean |log excess| over a version's judged groups, weighted by their promised errors (so that a small
+    noisy group does not dominate); ``key`` "log": one number, "draws": one per replicate."""
+    weight = np.array([c["promised"] for c in side.values()])
+    return np.abs(np.array([c[key] for c in side.values()], dtype=float).T) @ (weight / weight.sum())

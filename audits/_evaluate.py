@@ -101,8 +101,7 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
 def _drop_draws(fairness: dict) -> None:
     for result in fairness.values():
         for metric in ("false_far", "false_too_close"):
-            result[metric].pop("log_excess_draws", None)
-            result[metric].pop("log_excess_mean", None)
+            result[metric].pop("paired", None)
 
 
 def _band_means(p: np.ndarray, w: np.ndarray, groups: pd.DataFrame) -> dict[str, float]:

@@ -59,9 +59,8 @@ def fairness_audit(*, y: np.ndarray, p: np.ndarray, decision: np.ndarray, w: np.
         least this many successes (failures): a group the policy never places too close has no too-close
         errors to compare.
     keep_draws : bool
-        Keep the bootstrap draws of each grouping's mean |log excess| (``log_excess_draws``, the groups
-        weighted by their promised errors, so that a small noisy group does not dominate), for comparisons
-        paired on the same replicates.
+        Keep each judged group's log excess, its bootstrap draws and its promised errors (``paired``), for
+        comparisons paired on the same replicates.
     """
     y, p, w = np.asarray(y, float), np.asarray(p, float), np.asarray(w, float)
     decision = np.asarray(decision, dtype=object)
@@ -183,10 +182,9 @@ def _excess(metric, judged, labels, codes, y, p, decision, w, replicates, *, cel
            "excess_ci": None if summary["ci"] is None else [float(np.exp(v)) for v in summary["ci"]],
            "excess_judged": [labels[g] for g in judged]}
     if keep_draws:
-        share = np.bincount(codes, weights=w * expected * error, minlength=k)[judged]
-        share = share / share.sum()
-        out["log_excess_draws"] = (np.abs(draws[:, judged]) @ share).tolist()
-        out["log_excess_mean"] = float(np.abs(point[judged]) @ share)
+        promised = np.bincount(codes, weights=w * expected * error, minlength=k)
+        out["paired"] = {labels[g]: {"log": float(point[g]), "draws": draws[:, g].tolist(),
+                                     "promised": float(promised[g])} for g in judged}
     return out
 
 

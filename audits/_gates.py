@@ -60,6 +60,8 @@ class Gates(_Strict):
             raise ValueError("false_far_ratio needs groupings (the audit groupings it caps)")
         if self.gates["false_far_ratio"].tolerance <= 1:
             raise ValueError("false_far_ratio's tolerance is a ratio above 1")
+        if self.gates["error_ratios_vs_production"].tolerance <= 0:
+            raise ValueError("error_ratios_vs_production's tolerance is a relative rise above 0")
 
     def digest(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from audits._gates import GatesError
 from models import AuditBands, FeatureSpec, registration_band
 
 __all__ = ["REGISTRATION_TIME", "audit_groups"]
@@ -44,6 +45,6 @@ def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
     out[REGISTRATION_TIME] = registration_band(days.to_numpy())
     for left, right in intersections:
         if left not in out or right not in out:
-            raise ValueError(f"intersection {left} x {right}: both must be audit features of the spec")
+            raise GatesError(f"intersection {left} x {right}: both must be audit features of the spec")
         out[f"{left} x {right}"] = out[left] + " & " + out[right]
     return out

@@ -27,6 +27,9 @@ def data_drift(candidate: dict, reference: dict) -> dict:
     rows the other profile would have been expected to show of it (``expected``).
     """
     out = {}
+    for name in reference["features"]:
+        if name not in candidate["features"]:
+            out[name] = {"psi": None, "dropped_feature": True}
     for name, now in candidate["features"].items():
         before = reference["features"].get(name)
         if before is None:
@@ -40,17 +43,22 @@ def data_drift(candidate: dict, reference: dict) -> dict:
         raw_a = np.array([now["shares"].get(k, 0.0) for k in keys])
         raw_e = np.array([before["shares"].get(k, 0.0) for k in keys])
         se = np.sqrt(raw_a * (1 - raw_a) / n_now + raw_e * (1 - raw_e) / n_before)
+        # Shares are of the values present; a feed that blanks a feature shows in its missing share.
+        m_now, m_before = now["missing"], before["missing"]
+        missing_se = float(np.sqrt(m_now * (1 - m_now) / max(candidate["rows"], 1)
+                                   + m_before * (1 - m_before) / max(reference["rows"], 1)))
         out[name] = {
-            "psi": float(np.sum((a - e) * np.log(a / e))),
+            "psi": float(np.sum((a - e) * np.log(a / e))) if keys else 0.0,
             "psi_noise": float(chi2.ppf(0.99, max(len(keys) - 1, 1)) * (1 / n_now + 1 / n_before)),
             "new_categories": sorted(set(now["shares"]) - set(before["shares"])),
             "vanished_categories": sorted(set(before["shares"]) - set(now["shares"])),
             "expected": {k: float(now["shares"][k] * n_before) for k in set(now["shares"]) - set(before["shares"])}
             | {k: float(before["shares"][k] * n_now) for k in set(before["shares"]) - set(now["shares"])},
             "missing_change": now["missing"] - before["missing"],
-            "largest_shift": keys[int(np.argmax(np.abs(raw_a - raw_e)))],
-            "max_share_change": float(np.max(np.abs(raw_a - raw_e))),
-            "changes": {k: [float(d), float(s)] for k, d, s in zip(keys, raw_a - raw_e, se, strict=True)},
+            "largest_shift": keys[int(np.argmax(np.abs(raw_a - raw_e)))] if keys else None,
+            "max_share_change": float(np.max(np.abs(raw_a - raw_e))) if keys else 0.0,
+            "changes": {k: [float(d), float(s)] for k, d, s in zip(keys, raw_a - raw_e, se, strict=True)}
+            | {"(missing)": [float(m_now - m_before), missing_se]},
             "rows": [int(n_now), int(n_before)],
         }
     return out

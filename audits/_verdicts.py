@@ -175,6 +175,7 @@ def _excess_cells(fairness: dict, gate: Gate) -> list[_Cell]:
     cells = []
     for column in gate.groupings:
         if column not in fairness:
+            cells.append(_Cell(column, None, None, "not an audit grouping of this version (feature spec, gates)"))
             continue
         result = fairness[column]
         judged = result["false_far"].get("excess_judged") or []
@@ -197,12 +198,15 @@ _MIN_EXPECTED_ROWS = 10
 def _drift(gate: Gate, drift: dict, confidence: float) -> dict:
     cells, extra = [], []
     for name, d in drift.items():
-        if d.get("new_feature"):
-            extra.append(f"{name}: a feature production's data did not have")
+        if d.get("new_feature") or d.get("dropped_feature"):
+            extra.append(f"{name}: a feature " + ("production's data did not have" if d.get("new_feature")
+                                                  else "production's data had and this data has not"))
             continue
         for category, (change, se) in d["changes"].items():
-            cells.append(_Cell(f"{name} = {category}", change, se if se > 0 else None,
-                               None if se > 0 else "no rows in either profile"))
+            if se > 0:
+                cells.append(_Cell(f"{name} = {category}", change, se))
+            elif change:
+                extra.append(f"{name} = {category}: {change:+.3f} where neither profile varies")
         if d["psi"] - d["psi_noise"] > gate.max_psi:
             extra.append(f"{name}: PSI {d['psi']:.3f} beyond {gate.max_psi} + noise {d['psi_noise']:.3f}")
         for category in d["new_categories"] + d["vanished_categories"]:

@@ -32,6 +32,11 @@ def refresh_cards(client: MlflowClient, *, versions: set[int], history: list[Mov
                 continue
             findings = json.loads(Path(path).read_text(encoding="utf-8"))
         findings["history"] = [m.line() for m in history if version in (m.from_version, m.to_version)]
-        paths = write_reports(findings, Path(reports_root) / str(version))
+        try:
+            paths = write_reports(findings, Path(reports_root) / str(version))
+        except Exception as exc:  # e.g. an audit.json written by an older avstand the templates no longer fit
+            log.warning("version %s: its report could not be re-written with the production history (%s: %s); "
+                        "`avstand audit --version %s` writes it anew", version, type(exc).__name__, exc, version)
+            continue
         for written in paths.values():
             client.log_artifact(run_id, str(written), artifact_path="audit")

@@ -10,18 +10,18 @@ exported to BentoML's model store, where the service picks it up on its next sta
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from audits import audit_version
+from audits import audit_version, load_gates
 from models.registry import REGISTERED_MODEL_NAME, tracking_uri
 from release._cards import refresh_cards
 from release._errors import ReleaseError
 from release._export import export_production
-from release._history import Move, current_production, current_user, moves, record_move
+from release._history import Move, current_production, current_user, moves, record_move, released_versions
 
 __all__ = ["PromotionResult", "promote_version", "rollback"]
 
@@ -68,18 +68,24 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
     tags = _tags(client, version)
     production = current_production(client)
     if production == version:
-        raise ReleaseError(f"version {version} is already production")
+        # Already production (an export that failed after the alias moved, say): export it again.
+        log.info("version %s is already production: exported to BentoML's model store again", version)
+        return _export(PromotionResult(version=version, promoted=True, previous_production=version))
     user = current_user()
     reaudited = False
     audited_against = tags.get("audit.production")
     current = str(production) if production is not None else "none"
-    if findings is None and (audited_against != current or override is not None):
+    gates_changed = tags.get("audit.gates_sha256") not in (None, load_gates(gates_path).digest())
+    if findings is None and (audited_against != current or override is not None or gates_changed):
         why = ("it was never audited" if audited_against is None else
                f"production is version {current} now, the audit compared it with {audited_against}"
-               if audited_against != current else "the override is written into its report")
+               if audited_against != current else
+               "the gates file differs from the one it was audited with" if gates_changed else
+               "the override is written into its report")
         log.info("version %s: audited again before promotion (%s)", version, why)
         findings = audit_version(version=version, gates_path=gates_path, reports_root=reports_root,
-                                 override={"reason": override, "user": user} if override else None)
+                                 override={"reason": override, "user": user} if override else None,
+                                 history=_lines(client, version))
         reaudited = True
     if findings is not None:
         failed, not_judged = findings["meta"]["failed_gates"], findings["meta"]["not_judged_gates"]
@@ -103,9 +109,13 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
         tag("release.failed_gates", ",".join(failed))
         log.warning("version %s released despite failed gates %s by %s: %s", version, ", ".join(failed), user,
                     override)
+    else:
+        # Promoted on its merits now: an override recorded on an earlier attempt no longer applies.
+        for key in ("release.override_reason", "release.override_user", "release.failed_gates"):
+            if key in tags:
+                client.delete_model_version_tag(REGISTERED_MODEL_NAME, str(version), key)
     tag("release.status", "overridden" if failed else "promoted")
     tag("release.previous_production", production if production is not None else "none")
-    # The alias moves last: an interrupted promotion leaves production on the previous, complete version.
     move = record_move(client, action="override" if failed else "promote", to_version=version,
                        reason=override or "every gate passed" + (f"; not judged: {', '.join(not_judged)}"
                                                                  if not_judged else ""), user=user)
@@ -123,10 +133,13 @@ def rollback(*, reason: str, to: int | None = None, reports_root: str | Path = "
     production = current_production(client)
     if production is None:
         raise ReleaseError("no version is in production: nothing to roll back")
-    history = moves(client)
-    released = {m.to_version for m in history}
+    history = moves(client, done_only=True)
+    released = released_versions(client)
     if to is None:
-        earlier = [m.from_version for m in history if m.to_version == production and m.from_version is not None]
+        # The version the current production replaced when it was promoted (a rollback is not a promotion:
+        # after 1 -> 2 -> 3 and a rollback to 2, the next rollback goes to 1, not back to 3).
+        earlier = [m.from_version for m in history
+                   if m.to_version == production and m.action != "rollback" and m.from_version is not None]
         if not earlier:
             raise ReleaseError(f"version {production} has no earlier production version to return to; "
                                "name one with --to")
@@ -141,20 +154,30 @@ def rollback(*, reason: str, to: int | None = None, reports_root: str | Path = "
     move = record_move(client, action="rollback", to_version=to, reason=reason.strip(), user=user)
     client.set_model_version_tag(REGISTERED_MODEL_NAME, str(production), "release.status", "rolled_back")
     client.set_model_version_tag(REGISTERED_MODEL_NAME, str(production), "release.rolled_back", move.line())
-    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(to), "release.status", "promoted")
+    restored = "overridden" if "release.override_reason" in _tags(client, to) else "promoted"
+    client.set_model_version_tag(REGISTERED_MODEL_NAME, str(to), "release.status", restored)
     client.set_model_version_tag(REGISTERED_MODEL_NAME, str(to), "release.restored_by_rollback", move.line())
     log.warning("production rolled back: version %s -> version %s by %s: %s", production, to, user, reason)
     return _finish(client, move, PromotionResult(version=to, promoted=True, previous_production=production),
                    reports_root)
 
 
-def _finish(client: MlflowClient, move: Move, result: PromotionResult, reports_root: str | Path) -> PromotionResult:
-    versions = {move.to_version} | ({move.from_version} if move.from_version is not None else set())
-    refresh_cards(client, versions=versions, history=moves(client), reports_root=Path(reports_root))
+def _lines(client: MlflowClient, version: int) -> list[str]:
+    return [m.line() for m in moves(client) if version in (m.from_version, m.to_version)]
+
+
+def _export(result: PromotionResult) -> PromotionResult:
     try:
         tag, error = export_production(), None
     except Exception as exc:  # any failure of BentoML's store: the alias moved, the service keeps the old export
-        log.error("exporting version %s to BentoML's model store failed: %s: %s", move.to_version,
+        log.error("exporting version %s to BentoML's model store failed: %s: %s", result.version,
                   type(exc).__name__, exc)
         tag, error = None, f"{type(exc).__name__}: {exc}"
-    return PromotionResult(**{**result.__dict__, "move": move, "exported": tag, "export_error": error})
+    return replace(result, exported=tag, export_error=error)
+
+
+def _finish(client: MlflowClient, move: Move, result: PromotionResult, reports_root: str | Path) -> PromotionResult:
+    result = _export(replace(result, move=move))  # the service's copy first: the cards are documents
+    versions = {move.to_version} | ({move.from_version} if move.from_version is not None else set())
+    refresh_cards(client, versions=versions, history=moves(client), reports_root=Path(reports_root))
+    return result

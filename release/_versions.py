@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mlflow.tracking import MlflowClient
 
 from models.registry import REGISTERED_MODEL_NAME, tracking_uri
-from release._history import current_production, moves
+from release._history import current_production, released_versions
 
 __all__ = ["VersionRow", "list_versions"]
 
@@ -30,7 +30,7 @@ def list_versions() -> list[VersionRow]:
     """Every registered version, newest first."""
     client = MlflowClient(tracking_uri=tracking_uri())
     production = current_production(client)
-    released = {m.to_version for m in moves(client)}
+    released = released_versions(client)
     rows = []
     for found in client.search_model_versions(f"name='{REGISTERED_MODEL_NAME}'"):
         number, tags = int(found.version), found.tags
@@ -55,7 +55,8 @@ def _status(number: int, tags: dict, production: int | None, released: set[int])
     if number == production:
         return "production (overridden)" if tags.get("release.status") == "overridden" else "production"
     if number in released:
-        return "released before" + (", rolled back" if tags.get("release.status") == "rolled_back" else "")
+        return "released before" + {"rolled_back": ", rolled back", "overridden": " (overridden)"}.get(
+            tags.get("release.status"), "")
     if tags.get("release.status") == "refused":
         return "refused"
     if "audit.verdict" in tags:

@@ -29,11 +29,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audits import AuditError, GatesError, audit_version
+    from mlflow.tracking import MlflowClient
 
+    from audits import AuditError, GatesError, audit_version
+    from models.registry import tracking_uri
+    from release import moves
+
+    history = [m.line() for m in moves(MlflowClient(tracking_uri=tracking_uri()))
+               if args.version in (m.from_version, m.to_version)] if args.version is not None else []
     try:
         findings = audit_version(version=args.version, run_id=args.run_id, gates_path=args.gates,
-                                 reports_root=args.reports)
+                                 reports_root=args.reports, history=history)
     except (AuditError, GatesError) as exc:
         print(f"avstand audit: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -52,17 +52,20 @@ def run(args: argparse.Namespace) -> int:
 def report_promotion(result, program: str) -> int:
     """Print what a promotion did; the exit code."""
     before = f"version {result.previous_production}" if result.previous_production is not None else "no version"
-    if not result.promoted:
+    if result.promoted and result.previous_production == result.version and result.move is None:
+        print(f"version {result.version} is already production")
+    elif not result.promoted:
         print(f"not released: failed gates {', '.join(result.failed_gates)}; production unchanged ({before})")
         return EXIT_FAILED
-    note = " (released despite failed gates: override recorded)" if result.failed_gates else ""
-    print(f"production: version {result.version} (was {before}){note}")
+    else:
+        note = " (released despite failed gates: override recorded)" if result.failed_gates else ""
+        print(f"production: version {result.version} (was {before}){note}")
     if result.not_judged_gates:
         print(f"not judged (too little evidence, see the report): {', '.join(result.not_judged_gates)}")
     if result.export_error:
         print(f"{program}: version {result.version} is production in MLflow, but exporting it to BentoML's model "
-              f"store failed ({result.export_error}); the service still serves the previous export. Run "
-              f"`avstand promote --version {result.version}` again once the cause is fixed.", file=sys.stderr)
+              f"store failed ({result.export_error}); the service still serves the previous export. Once the "
+              f"cause is fixed, `avstand promote --version {result.version}` exports it again.", file=sys.stderr)
         return EXIT_FAILED
     print(f"exported to BentoML's model store as {result.exported}: `avstand serve` serves it from its next start")
     return EXIT_OK

@@ -135,6 +135,15 @@ def test_drift_decides_on_share_changes_beyond_noise_psi_and_categories():
     assert _verdicts(drift=_drift(new=["x"], expected={"x": 2.0}))["data_drift"]["verdict"] == "pass"
 
 
+def test_a_feed_that_blanks_a_feature_or_drops_it_fails_the_drift_gate():
+    blanked = _drift()
+    blanked["birth_region"]["changes"]["(missing)"] = [0.3, 0.005]
+    assert _verdicts(drift=blanked)["data_drift"]["verdict"] == "fail"
+    dropped = _drift() | {"disability": {"psi": None, "dropped_feature": True}}
+    gate = _verdicts(drift=dropped)["data_drift"]
+    assert gate["verdict"] == "fail" and "disability: a feature production's data had" in gate["detail"]
+
+
 def test_the_gates_file_states_a_rule_and_a_reason_for_every_gate():
     for name, gate in GATES.gates.items():
         assert gate.rule and gate.rationale and math.isfinite(gate.tolerance), name

@@ -158,6 +158,11 @@ def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, move
     assert "Released despite failed gates" in card and "pilot in one county, approved" in card
     back = avstand(store, "rollback", "--to", 1, "--reason", "pilot over")
     assert back.returncode == 0 and production(store) == 1
+    # A rollback is not a promotion: the next rollback returns to what version 1 replaced when it was last
+    # promoted (version 2), not to the version just rolled back from.
+    again = avstand(store, "rollback", "--reason", "back to the version before")
+    assert again.returncode == 0 and production(store) == 2, again.stdout + again.stderr
+    assert avstand(store, "promote", "--version", 1).returncode == 0 and production(store) == 1
 
 
 def test_a_release_on_a_2020_sized_feed_error_is_refused(store, moves):
