@@ -14,6 +14,8 @@ released on top of the production the previous quarter left. On each register:
   rotates over women, born outside Europe, with a disability, born in Sweden);
 - ``band +0.04``: the sound model overestimating one registration-time band by 0.04 (the criticised tool's
   error: the long-registered judged closer to work; the band rotates over all five);
+- ``truth, group -0.05`` and ``truth, band +0.04``: the same faults planted on the simulator's truth, so
+  that the fault is exactly its stated size (on the trained model its own errors may add to or offset it);
 - ``feed error``: from the second quarter, a whole release on an extract in which 14 % of the last year's
   registrations have a wrong birth region (even quarters) or disability (odd quarters), as in 2020; if it
   is promoted it is rolled back (``release.rollback``) before the sound release of that quarter.
@@ -67,9 +69,10 @@ QUARTERS = 5
 GROUPS = (("sex", "female"), ("birth_region", "outside_europe"), ("disability", "true"), ("birth_region", "sweden"))
 BANDS = ("0-3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
 SCENARIOS = ("all trained models", "sound model", "miscalibrated in truth", "true probabilities", "registration-blind",
-             "group -0.05", "band +0.04", "feed error")
+             "group -0.05", "band +0.04", "truth, group -0.05", "truth, band +0.04", "feed error")
+_ON_TRUTH = ("truth, group -0.05", "truth, band +0.04")
 SOUND = ("sound model", "true probabilities")
-FAULTS = ("registration-blind", "group -0.05", "band +0.04", "feed error")
+FAULTS = ("registration-blind", "group -0.05", "band +0.04", "truth, group -0.05", "truth, band +0.04", "feed error")
 log = logging.getLogger("avstand.bench")
 
 
@@ -116,8 +119,9 @@ def truly_sound(gaps: dict, gates) -> bool:
             and abs(gaps["worst_group"][1]) <= g["calibration_by_group"].tolerance)
 
 
-def _planted(inputs, gates, policy, rotation: int) -> dict[str, dict]:
-    """The truth and the three model faults, judged on the sound version's test rows."""
+def _planted(inputs, gates, policy, rotation: int, only: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """The truth and the planted model faults, judged on the sound version's test rows: on the trained
+    model (its own errors may add to or offset the fault) and on the truth (a fault of exactly that size)."""
     from audits import REGISTRATION_TIME, Scored, audit_groups, evaluate_candidate
 
     test_set = inputs.test_set
@@ -126,21 +130,28 @@ def _planted(inputs, gates, policy, rotation: int) -> dict[str, dict]:
     sound = inputs.candidate.probability
     column, value = GROUPS[rotation % len(GROUPS)]
     band = BANDS[rotation % len(BANDS)]
+    truth = test_set["p_oracle"].to_numpy()
+    in_group, in_band = groups[column].to_numpy() == value, groups[REGISTRATION_TIME].to_numpy() == band
     candidates = {
-        "true probabilities": test_set["p_oracle"].to_numpy(),
+        "true probabilities": truth,
         "registration-blind": test_set["p_registration_blind"].to_numpy(),
-        "group -0.05": np.where(groups[column].to_numpy() == value, sound - 0.05, sound),
-        "band +0.04": np.where(groups[REGISTRATION_TIME].to_numpy() == band, sound + 0.04, sound),
+        "group -0.05": np.where(in_group, sound - 0.05, sound),
+        "band +0.04": np.where(in_band, sound + 0.04, sound),
+        "truth, group -0.05": np.where(in_group, truth - 0.05, truth),
+        "truth, band +0.04": np.where(in_band, truth + 0.04, truth),
     }
     out = {}
     for name, p in candidates.items():
+        if only is not None and name not in only:
+            continue
         p = np.clip(p, 0.001, 0.999)
         outcome, level = policy.decide(p, days)
         scored = Scored(probability=p, outcome=outcome, level=level, profile=inputs.candidate.profile)
         found = evaluate_candidate(test_set=test_set, candidate=scored, production=inputs.production,
                                    spec=inputs.scorer.spec, gates=gates)
         out[name] = _verdict(bool(found["failed_gates"]), found["failed_gates"], found["not_judged_gates"])
-        out[name]["planted"] = {"group -0.05": f"{column} = {value}", "band +0.04": band}.get(name)
+        out[name]["planted"] = {"group -0.05": f"{column} = {value}", "band +0.04": band}.get(name.removeprefix(
+            "truth, "))
     return out
 
 
@@ -217,6 +228,44 @@ def backfill_truth(out: Path, work: Path) -> None:
         path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
+def backfill_planted(out: Path, work: Path, populations: list[str]) -> None:
+    """Judge the faults planted on the truth for results written before those scenarios existed: the
+    sound version of each quarter against the production it was released on top of (the sound version of
+    the latest earlier quarter that was promoted; planted feed errors were never left in production)."""
+    from mlflow.tracking import MlflowClient
+
+    from audits import audit_inputs, load_gates
+    from models import load_policy
+
+    gates, policy = load_gates(), load_policy()
+    names = [p.name for p in POPULATIONS]
+    for population in [n for n in names if n in populations]:
+        store = work / population / "mlflow.db"
+        paths = sorted(out.glob(f"{population}-*.json"), key=lambda p: int(p.stem.split("-")[1]))
+        if not store.exists() or not paths:
+            continue
+        os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{store}"
+        os.chdir(work / population)
+        client = MlflowClient(os.environ["MLFLOW_TRACKING_URI"])
+        experiment = client.get_experiment_by_name("avstand").experiment_id
+        production = None
+        for path in paths:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            name = f"train register-{record['as_of']}.parquet as of {record['as_of']}"
+            run = client.search_runs(experiment, filter_string=f"attributes.run_name = '{name}'")[0]
+            version = int(client.search_model_versions(f"run_id='{run.info.run_id}'")[0].version)
+            if not all(s in record["scenarios"] for s in _ON_TRUTH):
+                inputs = audit_inputs(version=version, against=production)
+                rotation = names.index(population) * QUARTERS + record["quarter"]
+                record["scenarios"] |= _planted(inputs, gates, policy, rotation, only=_ON_TRUTH)
+                path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+                log.info("%s quarter %d: %s", population, record["quarter"], "; ".join(
+                    f"{k}: {'refused' if record['scenarios'][k]['refused'] else 'promoted'}" for k in _ON_TRUTH))
+            sound = record["scenarios"].get("sound model") or record["scenarios"].get("miscalibrated in truth")
+            if not sound["refused"]:
+                production = version
+
+
 def table(out: Path) -> str:
     from audits import GATE_NAMES, load_gates
 
@@ -285,6 +334,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     if args.backfill_truth:
         backfill_truth(args.out, args.work.resolve())
+        backfill_planted(args.out, args.work.resolve(), args.populations)
     elif not args.report_only:
         with tempfile.TemporaryDirectory() as tmp:
             work = (args.work or Path(tmp)).resolve()

@@ -125,12 +125,20 @@ def test_promotion_skips_the_audit_when_production_is_unchanged_and_repeats_it_w
 
 def test_rollback_and_promote_refuse_what_makes_no_sense(store, moves):
     for args, fragment in [(("promote", "--version", 99), "not registered"),
-                           (("promote", "--version", 1), "already production"),
                            (("rollback", "--to", 1, "--reason", "x"), "already production"),
                            (("rollback", "--reason", " "), "needs a reason")]:
         result = avstand(store, *args)
         assert result.returncode == 2 and fragment in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_promoting_the_production_version_exports_it_again(store, moves):
+    # The way back after an export that failed once the alias had moved.
+    latest = Path(store["env"]["BENTOML_HOME"]) / "models" / "avstand" / "latest"
+    latest.write_text("v2", encoding="utf-8")  # as if the export of version 1 had not happened
+    again = avstand(store, "promote", "--version", 1)
+    assert again.returncode == 0 and "version 1 is already production" in again.stdout, again.stdout + again.stderr
+    assert exported(store) == "v1" and history(store)[-1]["to_version"] == 1
 
 
 def test_a_version_never_released_cannot_be_rolled_back_to(store, moves):
