@@ -114,11 +114,12 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
         for key in ("release.override_reason", "release.override_user", "release.failed_gates"):
             if key in tags:
                 client.delete_model_version_tag(REGISTERED_MODEL_NAME, str(version), key)
-    tag("release.status", "overridden" if failed else "promoted")
-    tag("release.previous_production", production if production is not None else "none")
     move = record_move(client, action="override" if failed else "promote", to_version=version,
                        reason=override or "every gate passed" + (f"; not judged: {', '.join(not_judged)}"
                                                                  if not_judged else ""), user=user)
+    # The status follows the move: a move that did not happen leaves the version's status as it was.
+    tag("release.status", "overridden" if failed else "promoted")
+    tag("release.previous_production", production if production is not None else "none")
     log.info("production: version %s (was %s)", version, production if production is not None else "none")
     return _finish(client, move, PromotionResult(version=version, promoted=True, previous_production=production,
                                                  failed_gates=failed, not_judged_gates=not_judged,
