@@ -50,6 +50,8 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from models import REGISTRATION_BANDS  # noqa: E402
+
 
 @dataclasses.dataclass(frozen=True)
 class Population:
@@ -67,7 +69,7 @@ POPULATIONS = (
 )
 QUARTERS = 5
 GROUPS = (("sex", "female"), ("birth_region", "outside_europe"), ("disability", "true"), ("birth_region", "sweden"))
-BANDS = ("0-3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
+BANDS = tuple(label for label, _, _ in REGISTRATION_BANDS)
 SCENARIOS = ("all trained models", "sound model", "miscalibrated in truth", "true probabilities", "registration-blind",
              "group -0.05", "band +0.04", "truth, group -0.05", "truth, band +0.04", "feed error")
 _ON_TRUTH = ("truth, group -0.05", "truth, band +0.04")

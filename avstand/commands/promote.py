@@ -22,23 +22,31 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--version", type=int, required=True, help="the registered version number")
+    add_gate_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_gate_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of a promotion, shared with ``avstand release``: gates, reports, override."""
     p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
     p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
-    p.add_argument("--override-gate", metavar="REASON", default=None,
-                   help="promote even if gates fail, for this recorded reason (an accountable person's decision)")
-    p.set_defaults(run=run)
+    p.add_argument("--override-gate", metavar="REASON", default=None, type=_reason,
+                   help="release even if gates fail, for this recorded reason (an accountable person's decision)")
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a reason")
+    return text.strip()
 
 
 def run(args: argparse.Namespace) -> int:
     from audits import AuditError, GatesError
     from release import ReleaseError, promote_version
 
-    if args.override_gate is not None and not args.override_gate.strip():
-        print("avstand promote: --override-gate needs a reason", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
         result = promote_version(version=args.version, gates_path=args.gates, reports_root=args.reports,
-                                 override=args.override_gate.strip() if args.override_gate else None)
+                                 override=args.override_gate)
     except (ReleaseError, AuditError, GatesError) as exc:
         print(f"avstand promote: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

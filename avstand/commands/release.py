@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT
 from avstand.commands.audit import format_verdict
-from avstand.commands.promote import report_promotion
+from avstand.commands.promote import add_gate_arguments, report_promotion
 from avstand.commands.train import add_training_arguments, format_result
 from models import PolicyError, SpecError
 from register import ExtractError, ReadError
@@ -28,10 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_training_arguments(p)
-    p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
-    p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
-    p.add_argument("--override-gate", metavar="REASON", default=None,
-                   help="release even if gates fail, for this recorded reason (an accountable person's decision)")
+    add_gate_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -40,13 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from release import ReleaseError, release
     from training import ConfigError, TrainingDataError
 
-    if args.override_gate is not None and not args.override_gate.strip():
-        print("avstand release: --override-gate needs a reason", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
         result = release(data=args.data, as_of=args.as_of, spec_path=args.spec, config_path=args.config,
                          policy_path=args.policy, gates_path=args.gates, reports_root=args.reports,
-                         override=args.override_gate.strip() if args.override_gate else None)
+                         override=args.override_gate)
     except ExtractError as exc:
         print(f"avstand release: the extract is not valid; nothing was registered.\n{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
