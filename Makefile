@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/score_stock.py
 	$(BIN)/python benchmarks/serve.py   # needs a released version: `make run` first
+	$(BIN)/python benchmarks/limits.py  # likewise
 
 # The gates' operating characteristics: two processes (one per core), each a half of the populations,
 # results per register in benchmarks/results/gates/ (a rerun skips registers already done: delete them).

@@ -16,6 +16,7 @@ from models._features import (
     model_matrix,
     prepare,
 )
+from models._files import write_atomically
 from models._metrics import ECE_BINS, binary_metrics, metrics_by_band, reliability_curve
 from models._outcome import (
     EXIT_REASONS,
@@ -24,6 +25,7 @@ from models._outcome import (
     SUCCESS_REASONS,
     registration_band,
 )
+from models._personal_numbers import looks_like_personal_number
 from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
 from models._reasons import reasons
 from models._scorer import BundleError, Scorer
@@ -65,6 +67,7 @@ __all__ = [
     "categorical_indices",
     "load_policy",
     "load_spec",
+    "looks_like_personal_number",
     "metrics_by_band",
     "model_columns",
     "model_matrix",
@@ -72,4 +75,5 @@ __all__ = [
     "reasons",
     "registration_band",
     "reliability_curve",
+    "write_atomically",
 ]

@@ -1,14 +1,18 @@
 """The scoring bundle: everything needed to turn a raw record into a probability and a recommendation.
 
 Saved as a folder of plain files (booster as LightGBM text, calibrator as JSON, the feature spec and the
-policy as YAML) with a manifest of their SHA-256 sums, checked on load: an altered file is refused.
+policy as YAML) with a manifest of their SHA-256 sums, checked on load: an altered file is refused. A
+loaded scorer keeps the sums of the files it read and their digest (``Scorer.digest``), which a release
+records in MLflow and the service checks against it: a manifest recomputed after a change passes the first
+check, not the second.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lightgbm as lgb
@@ -21,7 +25,7 @@ from models._features import model_columns, model_matrix
 from models._policy import Policy, load_policy
 from models._spec import FeatureSpec, load_spec
 
-__all__ = ["BundleError", "Scorer"]
+__all__ = ["BundleError", "Scorer", "bundle_digest"]
 
 _FILES = ("booster.txt", "calibrator.json", "feature_spec.yaml", "policy.yaml")
 
@@ -38,6 +42,13 @@ class Scorer:
     calibrator: Calibrator
     spec: FeatureSpec
     policy: Policy
+    # SHA-256 of each file as read by ``load`` (empty for a scorer made in memory, e.g. by training).
+    files: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def digest(self) -> str | None:
+        """The ``bundle_digest`` of the files this scorer was loaded from; ``None`` when made in memory."""
+        return bundle_digest(self.files) if self.files else None
 
     def raw_score(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
         """The booster's log-odds for prepared inputs (see ``models.prepare``) or their ``model_matrix``."""
@@ -90,16 +101,39 @@ class Scorer:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise BundleError(f"bundle {folder}: no readable manifest.json ({exc})") from exc
+        files = {}
         for name in _FILES:
             path = folder / name
             if not path.is_file():
                 raise BundleError(f"bundle {folder}: {name} is missing")
-            if _sha256(path) != manifest.get(name):
+            files[name] = _sha256(path)
+            if files[name] != manifest.get(name):
                 raise BundleError(f"bundle {folder}: {name} does not match its recorded checksum (altered?)")
         booster = lgb.Booster(model_str=(folder / "booster.txt").read_text(encoding="utf-8"))
         calibrator = Calibrator.from_dict(json.loads((folder / "calibrator.json").read_text(encoding="utf-8")))
-        return cls(booster=booster, calibrator=calibrator, spec=load_spec(folder / "feature_spec.yaml"),
-                   policy=load_policy(folder / "policy.yaml"))
+        spec, policy = load_spec(folder / "feature_spec.yaml"), load_policy(folder / "policy.yaml")
+        # Hashed again after parsing: the sums (and the digest reported) are those of what was parsed.
+        if any(_sha256(folder / name) != files[name] for name in _FILES):
+            raise BundleError(f"bundle {folder}: a file changed while it was loaded")
+        return cls(booster=booster, calibrator=calibrator, spec=spec, policy=policy, files=files)
+
+
+def bundle_digest(files: Mapping[str, str]) -> str:
+    """One SHA-256 for a bundle: over its files' ``sha256sum`` lines (``<sha256>  <name>``), sorted by name.
+
+    Parameters
+    ----------
+    files : mapping of str to str
+        File name -> SHA-256 (hex) of its content.
+
+    Returns
+    -------
+    str
+        Hex digest; ``sha256sum booster.txt calibrator.json feature_spec.yaml policy.yaml | sha256sum``
+        in a bundle folder gives the same value.
+    """
+    lines = "".join(f"{files[name]}  {name}\n" for name in sorted(files))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
 
 
 def _sha256(path: Path) -> str:

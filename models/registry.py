@@ -6,14 +6,38 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["BENTO_MODEL_NAME", "EXPERIMENT", "PRODUCTION_ALIAS", "REGISTERED_MODEL_NAME", "tracking_uri"]
+__all__ = ["BENTO_MODEL_NAME", "BUNDLE_DIGEST_TAG", "BUNDLE_FILES_TAG", "EXPERIMENT", "PRODUCTION_ALIAS",
+           "REGISTERED_MODEL_NAME", "redacted_uri", "tracking_uri"]
 
 REGISTERED_MODEL_NAME = "avstand"
 EXPERIMENT = "avstand"
 PRODUCTION_ALIAS = "production"
 BENTO_MODEL_NAME = "avstand"
+# Model version tags written by the first export of a version (``release._export``): the digest of its
+# bundle (``Scorer.digest``) and the SHA-256 of each file, which ``avstand serve`` checks the served copy against.
+BUNDLE_DIGEST_TAG = "bundle.sha256"
+BUNDLE_FILES_TAG = "bundle.files"
 
 
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` when set, else a SQLite store ``mlflow.db`` in the working folder."""
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
+
+
+def redacted_uri(uri: str) -> str:
+    """``uri`` without what may hold a secret: no user name or password, no query string, no fragment.
+
+    Everything up to the last ``@`` and from the first ``?`` or ``#`` is dropped (a password may itself
+    hold ``@`` or ``?``); a URI in which these overlap keeps only its scheme.
+
+    Examples
+    --------
+    >>> redacted_uri("https://user:secret@mlflow.example/path?token=abc")
+    'https://mlflow.example/path'
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:  # a plain path
+        scheme, rest = "", uri
+    start = rest.rfind("@") + 1
+    end = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return scheme + sep + (rest[start:end] if end >= start else "")

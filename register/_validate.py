@@ -11,7 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models import EXIT_REASONS, FeatureSpec
+from models import EXIT_REASONS, FeatureSpec, looks_like_personal_number
 
 __all__ = ["BOOLEANS", "PROBLEM_COLUMNS", "RULES", "SPELL_COLUMNS", "find_problems", "parse_dates"]
 
@@ -24,6 +24,8 @@ RULES = {
     "unknown_column": "a column that neither the contract nor the feature spec declares",
     "no_rows": "the extract has a header but no rows",
     "missing_value": "a required value is empty",
+    "personal_identity_number": "person_id must be a pseudonymous id, never a personal identity or coordination "
+                                "number (the value is not repeated)",
     "bad_date": "a date must be written YYYY-MM-DD and lie between 1900-01-01 and 2199-12-31",
     "unknown_category": "the value is not one of the allowed values",
     "not_a_number": "a number must be written as a plain decimal (no NaN, Infinity or separators)",
@@ -82,6 +84,7 @@ def find_problems(
     dates: dict[str, pd.Series] = {}
     if "person_id" in values:
         found.append(_flag(values, "person_id", values["person_id"] == "", "missing_value"))
+        found.append(_personal_numbers(values["person_id"]))
     for name in ("registered_on", "exited_on"):
         if name in values:
             dates[name], bad = parse_dates(values[name])
@@ -206,7 +209,7 @@ def _overlaps(values: dict[str, np.ndarray], dates: dict[str, pd.Series], duplic
     prev_row = np.where(has_prev, np.mod(np.nan_to_num(previous), n), -1).astype(np.int64)
     hit = has_prev & (s <= prev_end)
     bad = rows[hit]
-    messages = [f"spell of person {values['person_id'][r]!r} starting {values['registered_on'][r]} overlaps "
+    messages = [f"spell of person {_person(values['person_id'][r])} starting {values['registered_on'][r]} overlaps "
                 f"the spell in row {p + 1}" for r, p in zip(bad, prev_row[hit], strict=True)]
     return _rows(bad, "registered_on", values["registered_on"][bad], "overlapping_spells", messages)
 
@@ -238,6 +241,19 @@ def _rows(rows: np.ndarray, column: str, shown, rule: str, messages: list[str]) 
 
 def _table_problem(column: str, rule: str, message: str) -> pd.DataFrame:
     return pd.DataFrame({"row": [0], "column": [column], "value": [""], "rule": [rule], "message": [message]})
+
+
+def _personal_numbers(ids: np.ndarray) -> pd.DataFrame:
+    """Rows whose person_id looks like a personal number, named by row and column, never by value."""
+    candidates = np.flatnonzero(pd.Series(ids, dtype=object).str.count(r"\d").to_numpy() >= 10)  # cheap first
+    rows = np.array([r for r in candidates if looks_like_personal_number(ids[r])], dtype=np.int64)
+    withheld = "(withheld)"
+    return _rows(rows, "person_id", [withheld] * len(rows), "personal_identity_number",
+                 [f"row {r + 1}, column person_id: {withheld}: {RULES['personal_identity_number']}" for r in rows])
+
+
+def _person(person_id: str) -> str:
+    return "(withheld)" if looks_like_personal_number(person_id) else repr(person_id)
 
 
 def _show(value: str) -> str:

@@ -9,6 +9,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from models import write_atomically
+
 __all__ = ["write_extract"]
 
 
@@ -16,7 +18,8 @@ def write_extract(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` (typed, as ``load_extract`` returns it) to ``path`` (``.csv`` or ``.parquet``).
 
     Dates are written ``YYYY-MM-DD``, booleans ``true``/``false``, missing values empty; whole numbers
-    without a decimal point. The folder is created when needed.
+    without a decimal point. The folder is created when needed. The file is replaced as a whole (a reader
+    never sees half of it) and is readable by its owner only (mode 0600).
     """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".parquet"):
@@ -34,11 +37,8 @@ def write_extract(frame: pd.DataFrame, path: str | Path) -> Path:
         else:
             columns[name] = pa.array(column.to_numpy(), from_pandas=True)
     table = pa.table(columns)
-    # Write to a temporary name first, so a reader never sees half a file.
-    partial = path.with_name(path.name + ".partial")
+    # Whole or not at all, owner-only: an extract describes people.
     if path.suffix.lower() == ".parquet":
-        pq.write_table(table, partial)
-    else:
-        pacsv.write_csv(table, partial, pacsv.WriteOptions(quoting_style="needed"))
-    partial.replace(path)
-    return path
+        return write_atomically(path, lambda handle: pq.write_table(table, handle))
+    return write_atomically(path, lambda handle: pacsv.write_csv(table, handle,
+                                                                 pacsv.WriteOptions(quoting_style="needed")))

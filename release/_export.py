@@ -5,6 +5,10 @@ store as ``avstand:v<N>``, labelled with the MLflow version and run and carrying
 shows (training period, policy, gate verdicts, report, the alias's history). The store's ``latest`` is
 the production version: a version promoted again, or rolled back to, is exported afresh so that it
 becomes ``latest`` again; the service picks it up on its next start.
+
+The first export of a version records its bundle's digest and file sums as tags on the MLflow model
+version (``bundle.sha256``, ``bundle.files``); a later export refuses a bundle that no longer matches them,
+and ``avstand serve`` refuses a served copy that does not. The tracking URI is stored without credentials.
 """
 
 from __future__ import annotations
@@ -19,8 +23,16 @@ from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 
-from models import Scorer
-from models.registry import BENTO_MODEL_NAME, PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
+from models import BundleError, Scorer
+from models.registry import (
+    BENTO_MODEL_NAME,
+    BUNDLE_DIGEST_TAG,
+    BUNDLE_FILES_TAG,
+    PRODUCTION_ALIAS,
+    REGISTERED_MODEL_NAME,
+    redacted_uri,
+    tracking_uri,
+)
 from release._history import moves
 
 __all__ = ["export_production"]
@@ -32,7 +44,12 @@ def export_production() -> str:
     """Copy the bundle that carries ``alias`` from MLflow into BentoML's model store; return its tag.
 
     The bundle is checked against its SHA-256 manifest before it is exported (and again by the service
-    when it loads).
+    when it loads), and against the digest recorded on the model version by its first export.
+
+    Raises
+    ------
+    BundleError
+        When the bundle in MLflow is altered: it fails its manifest, or differs from the recorded digest.
     """
     import bentoml
     import mlflow
@@ -48,10 +65,12 @@ def export_production() -> str:
         path = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version.version}",
                                                         dst_path=tmp)) / "artifacts" / "bundle"
         scorer = Scorer.load(path)  # refuses an altered bundle
+        _record_digest(client, version, scorer)
         audit = _audit_findings(client, version.run_id, tmp)
         info = {
             "mlflow_version": int(version.version), "mlflow_run": version.run_id, "alias": alias,
-            "registered_model": model_name, "tracking_uri": uri,
+            # Credentials in the URI would otherwise travel in every Bento built from this store.
+            "registered_model": model_name, "tracking_uri": redacted_uri(uri),
             "data": {"as_of": tags.get("data.as_of"), "sha256": tags.get("data.sha256"),
                      "train_last": tags.get("period.train_last"),
                      "calibration_first": tags.get("period.calibration_start"),
@@ -68,6 +87,7 @@ def export_production() -> str:
                         "history": [asdict(m) for m in moves(client)]},
             "code": {"git_commit": tags.get("code.git_commit")},
             "manifest": json.loads((path / "manifest.json").read_text(encoding="utf-8")),
+            "bundle": {"sha256": scorer.digest, "files": dict(scorer.files)},
         }
         tag = f"{BENTO_MODEL_NAME}:v{version.version}"
         with contextlib.suppress(bentoml.exceptions.NotFound):
@@ -78,6 +98,18 @@ def export_production() -> str:
             shutil.copytree(path, model.path_of("bundle"))
     log.info("exported %s version %s (%s) to BentoML's model store as %s", model_name, version.version, alias, tag)
     return tag
+
+
+def _record_digest(client, version, scorer: Scorer) -> None:
+    # Recorded once, from the registered artifacts: an export never overwrites what an earlier one recorded.
+    recorded = version.tags.get(BUNDLE_DIGEST_TAG)
+    if recorded is None:
+        client.set_model_version_tag(version.name, version.version, BUNDLE_DIGEST_TAG, scorer.digest)
+        client.set_model_version_tag(version.name, version.version, BUNDLE_FILES_TAG,
+                                     json.dumps(dict(scorer.files), sort_keys=True))
+    elif recorded != scorer.digest:
+        raise BundleError(f"{version.name} version {version.version}: its bundle in MLflow has digest "
+                          f"{scorer.digest}, its first export recorded {recorded} (altered?); not exported")
 
 
 def _audit_findings(client, run_id: str, folder: str) -> dict | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mlflow.tracking import MlflowClient
 
-from models.registry import REGISTERED_MODEL_NAME, tracking_uri
+from models.registry import BUNDLE_DIGEST_TAG, REGISTERED_MODEL_NAME, tracking_uri
 from release._history import current_production, released_versions
 
 __all__ = ["VersionRow", "list_versions"]
@@ -24,6 +24,11 @@ class VersionRow:
     auc: float | None
     worst_band: str | None
     worst_band_gap: float | None
+    # For operators only (``GET /model`` does not show them): where the version came from.
+    run_id: str | None = None
+    git_commit: str | None = None
+    report: str | None = None
+    bundle_sha256: str | None = None   # recorded by its first export to BentoML's model store
 
 
 def list_versions() -> list[VersionRow]:
@@ -47,7 +52,9 @@ def list_versions() -> list[VersionRow]:
             test_period=(f"{run_tags['period.test_start']}..{run_tags['period.test_last']}"
                          if "period.test_start" in run_tags else None),
             auc=metrics.get("test.model.overall.auc"), worst_band=worst,
-            worst_band_gap=gaps[worst] if worst else None))
+            worst_band_gap=gaps[worst] if worst else None, run_id=found.run_id,
+            git_commit=run_tags.get("code.git_commit"), report=tags.get("audit.report"),
+            bundle_sha256=tags.get(BUNDLE_DIGEST_TAG)))
     return sorted(rows, key=lambda r: -r.version)
 
 

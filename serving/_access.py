@@ -1,8 +1,9 @@
-"""The service's front door (an ASGI middleware): API keys, body size limits, content type.
+"""The service's front door (an ASGI middleware): API keys, per-client limits, body size, time and type.
 
 It runs before BentoML reads a body, so an oversized, mistyped or unauthenticated request costs almost
-nothing and never reaches the model or the log. The client's name goes into the request's state for the
-log rows; the key itself goes nowhere.
+nothing and never reaches the model or the log. A known client beyond its calls in progress is answered
+429 at once; a body is read here, whole, within the time limit (408 otherwise), and handed on. The
+client's name goes into the request's state for the log rows; the key itself goes nowhere.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from serving._edge import count_refusal
 from serving._keys import KeyChecker
+from serving._limits import limiter
 from serving._log import AssessmentLog, LogUnavailableError
 
 __all__ = ["BODY_LIMITS", "PUBLIC_PATHS", "AccessMiddleware"]
@@ -58,14 +61,31 @@ class AccessMiddleware:
         if scope["method"] == "POST":
             refusal = _body_refusal(path, headers, scope["headers"])
             if refusal is not None:
+                count_refusal({415: "content_type", 413: "too_large"}.get(refusal[0], "length"))
                 await _answer(send, *refusal)
                 return
-        scope.setdefault("state", {})["avstand_client"] = client
-        await self.app(scope, receive, send)
+        limits = limiter()
+        if not limits.enter(client):
+            count_refusal("client_concurrency")
+            await _answer(send, 429, f"client {client!r} has {limits.limits.concurrency} calls in progress, the "
+                          "most it may have at once; wait for an answer before sending more", {"retry-after": "1"})
+            return
+        try:
+            if scope["method"] == "POST":
+                receive = await _read_body(receive, seconds=limits.limits.body_seconds)
+                if receive is None:
+                    await _answer(send, 408, f"the body did not arrive within {limits.limits.body_seconds:g} s",
+                                  {"connection": "close"})
+                    return
+            scope.setdefault("state", {})["avstand_client"] = client
+            await self.app(scope, receive, send)
+        finally:
+            limits.leave(client)
 
     async def _client(self, authorization: str) -> str | tuple:
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
+            count_refusal("no_key")
             return 401, "an API key is needed: send 'Authorization: Bearer <key>'", {"www-authenticate": "Bearer"}
         if self._keys is None:
             self._keys = KeyChecker(AssessmentLog(self._database_url), ttl=self._key_ttl)
@@ -79,8 +99,10 @@ class AccessMiddleware:
             name = self._keys.check(key.strip())
         except LogUnavailableError as exc:
             log.error("key check failed: %s", exc)
+            count_refusal("key_store")
             return 503, "the key store cannot be read; try again later", {"retry-after": "5"}
         if name is None:
+            count_refusal("wrong_key")
             return 401, "the API key is not valid (unknown or revoked)", {"www-authenticate": "Bearer"}
         return name
 
@@ -92,7 +114,8 @@ def _body_refusal(path: str, headers: dict[str, str], raw_headers: list[tuple[by
         return 415, "send one Content-Type header (application/json), not several", {}
     media_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
-        return 415, f"the body must be JSON (Content-Type: application/json), not {media_type or 'unspecified'!r}", {}
+        # The header's value is not repeated: it is the client's text (it could hold anything).
+        return 415, "the body must be JSON (Content-Type: application/json)", {}
     # With a Transfer-Encoding the server reads the body by it, whatever Content-Length says: the limit below
     # would not hold.
     if "transfer-encoding" in headers:
@@ -106,6 +129,34 @@ def _body_refusal(path: str, headers: dict[str, str], raw_headers: list[tuple[by
     if int(length) > limit:
         return 413, f"the body is {int(length):,} bytes; at most {limit:,} are accepted on {path}", {}
     return None
+
+
+async def _read_body(receive: Receive, *, seconds: float) -> Receive | None:
+    """The whole body, read within ``seconds``, as a ``receive`` that hands it on; None when too slow."""
+    chunks: list[bytes] = []
+    try:
+        async with asyncio.timeout(seconds):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away: hand that on
+                    return _replay(message, receive)
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+    except TimeoutError:
+        count_refusal("body_timeout")
+        return None
+    return _replay({"type": "http.request", "body": b"".join(chunks), "more_body": False}, receive)
+
+
+def _replay(first: dict, receive: Receive) -> Receive:
+    pending = [first]
+
+    async def replayed() -> dict:
+        # The body once, then whatever comes next (a disconnect), as the server would.
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 async def _answer(send: Send, status: int, message: str, extra: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 Nothing is ever removed automatically, and nothing younger than ``RETENTION_MONTHS`` can be removed at all.
 The archive is written, flushed to disk and read back before one transaction deletes exactly its rows.
+Its files are readable by their owner only (mode 0600) and never replace an existing file.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import errno
-import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -21,7 +21,10 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from serving._export import EXPORT_FORMATS, _replace
+from models import write_atomically
+from register import file_digest
+from serving._csv import write_csv
+from serving._export import EXPORT_FORMATS
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
@@ -80,7 +83,10 @@ def archive_log(log: AssessmentLog, *, before: dt.date, output: Path,
     output : Path
         The assessments' archive, ``.csv`` or ``.parquet`` by its suffix; their decisions (every column) go
         to ``<stem>.decisions<suffix>`` next to it. Neither file may exist: an archive is never replaced.
-        ``features`` and ``reasons`` are written as the JSON text the log holds.
+        Both are written mode 0600 (owner only). ``features`` and ``reasons`` are written as the JSON text
+        the log holds. In a CSV, a text cell that would start a spreadsheet formula (``=``, ``+``, ``-``,
+        ``@``, tab, carriage return) or starts with ``'`` gets a leading ``'``: to restore the log's value,
+        remove one leading ``'`` from every text cell that has one (``serving._csv.formula_safe``).
     today : datetime.date, optional
         The UTC date the retention rule counts from; now when omitted.
 
@@ -112,10 +118,10 @@ def archive_log(log: AssessmentLog, *, before: dt.date, output: Path,
     deleting = False
     try:
         for name, frame in (("assessments", assessments), ("decisions", decisions)):
-            written.append(paths[name])
             _write(frame, paths[name])
+            written.append(paths[name])  # only once written: a file that appeared meanwhile is not ours
         _read_back(paths, ids, decision_ids)
-        sha256 = {name: _sha256(path) for name, path in paths.items()}
+        sha256 = {name: file_digest(path) for name, path in paths.items()}
         old = Assessment.created_at < _midnight(before)
         with log.engine.begin() as connection:
             found = set(connection.scalars(select(Assessment.id).where(old)))
@@ -158,7 +164,7 @@ def _check(before: dt.date, output: Path, today: dt.date | None) -> Path:
     if not os.access(output.parent, os.W_OK):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(output.parent))
     for path in (output, decisions_path(output)):
-        if path.exists():
+        if os.path.lexists(path):  # lexists: a planted dangling symlink counts too
             raise FileExistsError(f"{path} already exists: an archive is never replaced, choose another output")
     return output
 
@@ -199,18 +205,11 @@ def _read(log: AssessmentLog, before: dt.date) -> tuple[pd.DataFrame, pd.DataFra
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
+    # Durable: on disk, rename included, before a single row is deleted; never over a file that appeared since.
     if path.suffix.lower() == ".parquet":
-        _replace(path, lambda handle: frame.to_parquet(handle, index=False))
+        write_atomically(path, lambda handle: frame.to_parquet(handle, index=False), overwrite=False, durable=True)
     else:
-        _replace(path, lambda handle: frame.to_csv(handle, mode="wb", index=False, lineterminator="\n"))
-    with open(path, "rb") as handle:  # on disk before a single row is deleted
-        os.fsync(handle.fileno())
-    if hasattr(os, "O_DIRECTORY"):  # and the rename too (POSIX)
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        write_csv(frame, path, overwrite=False, durable=True)
 
 
 def _read_back(paths: dict[str, Path], ids: list[str], decision_ids: list[str]) -> None:
@@ -236,10 +235,3 @@ def _period(first: Any, last: Any, before: dt.date) -> dict[str, str | None]:
 
     return {"from": day(first), "to": day(last), "before": before.isoformat()}
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -3,6 +3,10 @@
 ``release`` exports the version that carries MLflow's ``production`` alias into BentoML's model store as
 ``avstand:v<N>`` (see ``release._export``); the store's ``latest`` is the production version. The
 service then needs no tracking server, and ``bentoml build`` packs the model into the Bento.
+
+The digest of the files actually read (``Production.digest``) is what ``avstand serve`` checks against the
+one the release recorded in MLflow before it starts the service; it hands the checked digest to the
+workers (``BUNDLE_DIGEST_ENV``), which refuse to serve a bundle that hashes to anything else.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import Any
 from models import BundleError, PolicyError, Scorer, SpecError
 from models.registry import BENTO_MODEL_NAME
 
-__all__ = ["NoProductionModelError", "Production", "load_production"]
+__all__ = ["BUNDLE_DIGEST_ENV", "NoProductionModelError", "Production", "load_production"]
 log = logging.getLogger("avstand.serving")
+# The digest ``avstand serve`` checked against MLflow, for the workers it starts.
+BUNDLE_DIGEST_ENV = "AVSTAND_BUNDLE_SHA256"
 
 
 class NoProductionModelError(RuntimeError):
@@ -36,8 +42,19 @@ class Production:
     def model_version(self) -> str:
         return str(self.info["mlflow_version"])
 
+    @property
+    def digest(self) -> str:
+        """The bundle digest computed from the files loaded (``Scorer.digest``), never copied from a manifest."""
+        return str(self.scorer.digest)
 
-def load_production(*, store: str | Path | None = None, tag: str | None = None) -> Production:
+    @property
+    def files(self) -> dict[str, str]:
+        """SHA-256 of each bundle file as loaded."""
+        return dict(self.scorer.files)
+
+
+def load_production(*, store: str | Path | None = None, tag: str | None = None,
+                    digest: str | None = None) -> Production:
     """Load the production version (BentoML's ``avstand:latest``) from the local model store.
 
     Parameters
@@ -46,11 +63,13 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None) 
         A BentoML model store folder (``$BENTOML_HOME/models``); default: BentoML's own.
     tag : str, optional
         Another stored version than ``avstand:latest``.
+    digest : str, optional
+        The bundle digest the loaded files must have (what ``avstand serve`` checked against MLflow).
 
     Raises
     ------
     NoProductionModelError
-        When no version was released, or its bundle is incomplete or altered.
+        When no version was released, or its bundle is incomplete, altered, or not the expected one.
     """
     import bentoml
 
@@ -78,6 +97,9 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None) 
     if info.get("manifest") != actual:
         raise NoProductionModelError(f"{stored.tag} cannot be served: its manifest differs from the one recorded "
                                      f"at release (altered?)")
+    if digest is not None and scorer.digest != digest:
+        raise NoProductionModelError(f"{stored.tag} cannot be served: its bundle digest is {scorer.digest}, "
+                                     f"not the {digest} checked against MLflow at start (changed since?)")
     return Production(scorer=scorer, tag=str(stored.tag), info=info)
 
 

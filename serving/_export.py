@@ -2,6 +2,15 @@
 
 The export is read-only: it never creates or upgrades the log's schema. Each assessment carries the
 latest caseworker decision on it (whenever that decision was made) and the number of decisions.
+
+The full export is pseudonymised personal data: on its features and ``registered_on`` practically every row
+is unique (all 20,215 of a month's assessments of the default register's stock). The banded export
+(``banded=True``) is the data-minimised one for auditors: the audit groups, in their bands, months instead
+of dates, and nothing that names or singles out a person or a caseworker; it reports the share of rows in
+groups of fewer than 5 alike (``small_groups``: 3.5 % there), since banding alone does not make it anonymous.
+
+Files are written whole or not at all, mode 0600 (``models.write_atomically``), and never replace an
+existing file unless asked to. A CSV's text cells cannot start a spreadsheet formula (``serving._csv``).
 """
 
 from __future__ import annotations
@@ -18,11 +27,20 @@ import pandas as pd
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import OUTCOMES, REGISTRATION_BANDS, AuditBands, FeatureSpec, load_spec, registration_band
+from models import (
+    OUTCOMES,
+    REGISTRATION_BANDS,
+    AuditBands,
+    FeatureSpec,
+    load_spec,
+    registration_band,
+    write_atomically,
+)
+from serving._csv import write_csv
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
-__all__ = ["EXPORT_FORMATS", "export_log", "override_rates_path"]
+__all__ = ["EXPORT_FORMATS", "SMALL_GROUP", "banded_columns", "export_log", "override_rates_path", "small_groups"]
 
 EXPORT_FORMATS = (".csv", ".parquet")
 REGISTRATION_TIME = "registration_time"  # the audits' name for the registration-time grouping
@@ -33,6 +51,10 @@ _TAIL = ["registered_on", "assessed_on", "days_registered", "registration_band",
          "decided_at", "n_decisions"]
 _RATE_COLUMNS = ["grouping", "group", "assessments", "decided", "overridden", "override_rate"]
 _TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
+SMALL_GROUP = 5  # the k of the banded export's k-anonymity figure: rows alike with fewer than k-1 others
+# The banded export's columns besides the audit features: no ids, exact dates, free text or caseworker.
+_BANDED_HEAD = ["created_month", "client", "model_version", "policy_version"]
+_BANDED_TAIL = ["registration_band", "outcome", "level", "decision", "final_outcome", "final_level"]
 
 
 def override_rates_path(output: Path) -> Path:
@@ -42,7 +64,7 @@ def override_rates_path(output: Path) -> Path:
 
 
 def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path,
-               spec: FeatureSpec | None = None) -> dict[str, Any]:
+               spec: FeatureSpec | None = None, banded: bool = False, overwrite: bool = False) -> dict[str, Any]:
     """Write the assessments of a period, with their decisions, and the override rates by group.
 
     Parameters
@@ -53,21 +75,36 @@ def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path
         The period, both days included, by the UTC date of each assessment's ``created_at``.
     output : Path
         The export: ``.csv`` or ``.parquet`` by its suffix. The override rates go to
-        ``<stem>.override_rates.csv`` in the same folder. Both files are replaced as a whole.
+        ``<stem>.override_rates.csv`` in the same folder. Both are written whole or not at all, readable
+        by their owner only (mode 0600). In a CSV, a text cell that would start a spreadsheet formula
+        gets a leading ``'`` (see ``serving._csv.formula_safe``); numbers, dates and booleans are written as they are.
+        CSV lines end ``\r\n`` (RFC 4180), so that a line break inside a text value is quoted.
     spec : FeatureSpec, optional
         Which feature columns to write and how audit groups are formed; the default spec when omitted.
+    banded : bool
+        Write the data-minimised export for auditors instead (``banded_columns``): the spec's audit
+        features, a number with audit bands as its band (``age_band``), the registration time as
+        ``registration_band``, the UTC month of ``created_at``, the client and versions, the
+        recommendation and the latest decision (``decision``, ``final_outcome``, ``final_level``). No
+        ids, exact dates or ages, person_ref, input fingerprint, probability, reasons (their text quotes
+        exact values), decision reason, caseworker or other feature. The override rates are the same.
+    overwrite : bool
+        Replace an existing export or override-rates file; without it, either existing is refused.
 
     Returns
     -------
     dict
         ``rows``, ``decided``, ``overridden``, ``override_rate`` (None when nothing was decided),
-        ``period`` (``from``, ``to``), ``paths`` (``log``, ``override_rates``) and ``override_rates``
-        (the table written, a pandas.DataFrame).
+        ``period`` (``from``, ``to``), ``paths`` (``log``, ``override_rates``), ``override_rates`` (the
+        table written, a pandas.DataFrame) and ``banded``; when banded, also ``small_groups``
+        (``small_groups`` of the rows written).
 
     Raises
     ------
     ValueError
         For an unknown suffix or a period that ends before it starts.
+    FileExistsError
+        When ``overwrite`` is False and the export or its override rates exist; nothing is written.
     LogUnavailableError
         When the log cannot be read; the message names the error's kind, never row contents.
     OSError
@@ -79,24 +116,91 @@ def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path
                          f"use one of {', '.join(EXPORT_FORMATS)}")
     if start > end:
         raise ValueError(f"the period starts {start} after it ends {end}")
+    rates_path = override_rates_path(output)
+    if not overwrite:
+        for path in (output, rates_path):
+            if os.path.lexists(path):  # lexists: a planted dangling symlink counts too
+                raise FileExistsError(f"{path} already exists")
     spec = spec or load_spec()
     assessments, decisions = _read(log, start, end)
     frame = _rows(assessments, decisions, spec)
     rates = _override_rates(frame, spec)
-    rates_path = override_rates_path(output)
+    written = _banded(frame, spec) if banded else frame
     if output.suffix.lower() == ".parquet":
-        _replace(output, lambda handle: frame.to_parquet(handle, index=False))
+        write_atomically(output, lambda handle: written.to_parquet(handle, index=False), overwrite=overwrite)
     else:
-        text = frame.copy()  # booleans as the register writes them: true / false
+        text = written.copy()  # booleans as the register writes them: true / false
         for column in [c for c in text.columns if isinstance(text[c].dtype, pd.BooleanDtype)]:
             text[column] = text[column].map({True: "true", False: "false"}).astype(object)
-        _replace(output, lambda handle: text.to_csv(handle, mode="wb", index=False, lineterminator="\n"))
-    _replace(rates_path, lambda handle: rates.to_csv(handle, mode="wb", index=False, lineterminator="\n"))
+        write_csv(text, output, overwrite=overwrite)
+    write_csv(rates, rates_path, overwrite=overwrite)
     decided, overridden = int(frame["decision"].notna().sum()), int((frame["decision"] == "override").sum())
-    return {"rows": len(frame), "decided": decided, "overridden": overridden,
-            "override_rate": overridden / decided if decided else None,
-            "period": {"from": start.isoformat(), "to": end.isoformat()},
-            "paths": {"log": str(output), "override_rates": str(rates_path)}, "override_rates": rates}
+    summary = {"rows": len(frame), "decided": decided, "overridden": overridden,
+               "override_rate": overridden / decided if decided else None,
+               "period": {"from": start.isoformat(), "to": end.isoformat()},
+               "paths": {"log": str(output), "override_rates": str(rates_path)}, "override_rates": rates,
+               "banded": banded}
+    if banded:
+        summary["small_groups"] = small_groups(written)
+    return summary
+
+
+def banded_columns(spec: FeatureSpec | None = None) -> list[str]:
+    """The columns of a banded export (``export_log(..., banded=True)``), in order.
+
+    Parameters
+    ----------
+    spec : FeatureSpec, optional
+        The default spec when omitted: an audit feature with bands becomes ``<name>_band``.
+
+    Returns
+    -------
+    list of str
+    """
+    spec = spec or load_spec()
+    audit = [f"{n}_band" if isinstance(spec.features[n].audit, AuditBands) else n for n in spec.audit_features]
+    return [*_BANDED_HEAD, *audit, *_BANDED_TAIL]
+
+
+def small_groups(frame: pd.DataFrame, k: int = SMALL_GROUP) -> dict[str, Any]:
+    """How many rows share all their values with fewer than ``k - 1`` other rows (a k-anonymity figure).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The rows as written; every column counts, a missing value as a value of its own.
+    k : int
+        The smallest group size taken as safe (default ``SMALL_GROUP``, 5).
+
+    Returns
+    -------
+    dict
+        ``k``, ``rows``, ``in_small_groups`` (rows in groups of fewer than ``k``), ``share`` (of all rows;
+        None without rows) and ``unique`` (rows alike with no other).
+    """
+    if frame.empty:
+        return {"k": k, "rows": 0, "in_small_groups": 0, "share": None, "unique": 0}
+    keys = pd.util.hash_pandas_object(frame.astype(str), index=False)  # one 64-bit key per row's values
+    sizes = keys.map(keys.value_counts()).to_numpy()
+    small = int((sizes < k).sum())
+    return {"k": k, "rows": len(frame), "in_small_groups": small, "share": small / len(frame),
+            "unique": int((sizes == 1).sum())}
+
+
+def _banded(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    # Only what the audit of decisions needs: months, bands and groups, never values that single a person out.
+    out = pd.DataFrame(index=frame.index)
+    out["created_month"] = pd.Series(frame["created_at"].dt.strftime("%Y-%m"), index=frame.index, dtype=object)
+    for column in _BANDED_HEAD[1:]:
+        out[column] = frame[column]
+    for name in spec.audit_features:
+        if isinstance(spec.features[name].audit, AuditBands):
+            out[f"{name}_band"] = _audit_group(frame[name], spec, name)[0]
+        else:
+            out[name] = frame[name]
+    for column in _BANDED_TAIL:
+        out[column] = frame[column]
+    return out[banded_columns(spec)].reset_index(drop=True)
 
 
 def _override_rates(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
@@ -219,14 +323,3 @@ def _dates(values: pd.Series) -> pd.Series:
     except (TypeError, ValueError):  # not all dates: keep the text as logged
         found = [str(v) if _present(v) else None for v in values]
     return pd.Series(found, index=values.index, dtype=object)
-
-
-def _replace(path: Path, write) -> None:
-    # Write next to the target and rename, so an auditor never finds half a file.
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with open(partial, "wb") as handle:
-            write(handle)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -12,9 +12,11 @@ import hmac
 import re
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from serving._log import AssessmentLog, LogUnavailableError
@@ -33,22 +35,40 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+@contextmanager
+def _store(doing: str) -> Iterator[None]:
+    # Database errors as LogUnavailableError naming their kind only (the cause keeps the details).
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise LogUnavailableError(f"the key store cannot be {doing}: {type(exc).__name__}") from exc
+
+
 def add_key(log: AssessmentLog, name: str) -> str:
-    """Create a key for client system ``name`` and return it: it is shown this once and never stored."""
+    """Create a key for client system ``name`` and return it: it is shown this once and never stored.
+
+    Raises ``ApiKeyError`` for a bad or taken name, ``LogUnavailableError`` when the store cannot be written.
+    """
     if not _NAME.fullmatch(name):
         raise ApiKeyError(f"a client name is 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit: "
                         f"{name!r}")
     key = "avs_" + secrets.token_urlsafe(32)
-    with Session(log.engine) as session, session.begin():
-        if session.get(ApiKey, name) is not None:
-            raise ApiKeyError(f"client {name!r} already has a key (revoked or not); choose another name")
-        session.add(ApiKey(name=name, key_hash=_hash(key), created_at=dt.datetime.now(dt.UTC)))
+    taken = ApiKeyError(f"client {name!r} already has a key (revoked or not); choose another name")
+    try:
+        with _store("written"), Session(log.engine) as session, session.begin():
+            if session.get(ApiKey, name) is not None:
+                raise taken
+            session.add(ApiKey(name=name, key_hash=_hash(key), created_at=dt.datetime.now(dt.UTC)))
+    except LogUnavailableError as exc:
+        if isinstance(exc.__cause__, IntegrityError):  # added by someone else since the check above
+            raise taken from None
+        raise
     return key
 
 
 def revoke_key(log: AssessmentLog, name: str) -> None:
-    """End client ``name``'s key."""
-    with Session(log.engine) as session, session.begin():
+    """End client ``name``'s key; ``ApiKeyError`` when it has none, ``LogUnavailableError`` for the store."""
+    with _store("written"), Session(log.engine) as session, session.begin():
         row = session.get(ApiKey, name)
         if row is None or row.revoked_at is not None:
             raise ApiKeyError(f"client {name!r} has no active key")
@@ -56,8 +76,8 @@ def revoke_key(log: AssessmentLog, name: str) -> None:
 
 
 def list_keys(log: AssessmentLog) -> list[dict]:
-    """Names, creation and revocation times (never the keys)."""
-    with Session(log.engine) as session:
+    """Names, creation and revocation times (never the keys); ``LogUnavailableError`` for the store."""
+    with _store("read"), Session(log.engine) as session:
         return [{"name": r.name, "created_at": r.created_at, "revoked_at": r.revoked_at}
                 for r in session.scalars(select(ApiKey).order_by(ApiKey.name))]
 

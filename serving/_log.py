@@ -6,6 +6,7 @@ The schema is created and upgraded by Alembic migrations, so an existing log sur
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -51,7 +52,8 @@ class AssessmentLog:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def migrate(self) -> None:
-        """Create or upgrade the schema to the latest migration."""
+        """Create or upgrade the schema to the latest migration (a new SQLite file readable by its owner only)."""
+        self._create_private_file()
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self.engine.connect() as connection:
@@ -134,6 +136,16 @@ class AssessmentLog:
     def close(self) -> None:
         """Close the database connections."""
         self.engine.dispose()
+
+    def _create_private_file(self) -> None:
+        # The log is pseudonymised personal data. SQLite would create the file with the umask's mode (often
+        # 0644) and gives its -wal and -shm files the mode of the database file: so the file is made first.
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+            return
+        # An existing file is left as it is; a missing folder is for the connection below to report.
+        with contextlib.suppress(OSError):
+            os.close(os.open(url.database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
     def _commit(self, *rows) -> list[str]:
         ids = [row.id for row in rows]  # read before the commit expires the instances

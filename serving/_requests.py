@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
+import reprlib
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -27,13 +27,15 @@ from pydantic import (
     WithJsonSchema,
     create_model,
     field_validator,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from models import OUTCOMES, FeatureSpec, load_spec
+from models import OUTCOMES, FeatureSpec, load_spec, looks_like_personal_number
 
 __all__ = [
     "MAX_BATCH",
+    "MAX_ERRORS",
     "AssessmentOut",
     "BatchIn",
     "DecisionIn",
@@ -47,15 +49,18 @@ __all__ = [
 MAX_BATCH = 1000  # records per /score_batch call; larger stocks go through `avstand score`
 # The agency's calendar decides what "today" and "in the future" mean, wherever the server runs.
 AGENCY_TZ = ZoneInfo("Europe/Stockholm")
-# 6 digits, an optional - or + (spaces around it allowed), 4 digits, optionally after a century (YYYYMMDD-NNNN):
-# personnummer and samordningsnummer alike. Searched anywhere in the text, so "case-850101-1234" is refused too.
-# Searched in the text as folded by ``_folded``, so other dashes and spaces and full-width digits count too.
-_PERSONAL_NUMBER = re.compile(r"(?<!\d)(\d{2})?\d{6}\s*[-+]?\s*\d{4}(?!\d)")
 _OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_identity_number", "reason_required",
               "nul_character"}
 # The register contract's first day (register/_validate.py): an earlier date is no registration or assessment.
 FIRST_DAY = dt.date(1900, 1, 1)
 _SHOWN = 60
+# Errors listed per record: a body of thousands of unknown keys gets a short answer, not one error per key.
+MAX_ERRORS = 10
+# A refused value is shown shortened: a whole 1,000-record list is not repeated (nor even written out in full).
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 4, 4, _SHOWN, \
+    _SHOWN, _SHOWN
+_WITHHELD = "(a value that looks like a personal identity number, not repeated)"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # characters of a refused value repeated in an error
 
 
@@ -68,6 +73,16 @@ class _Strict(BaseModel):
     # hide_input_in_errors: pydantic's own messages (which end up in tracebacks in the server log) never
     # carry the input; our messages carry the value itself, except for person_ref.
     model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _bounded_errors(cls, data: Any, handler) -> Any:
+        if not isinstance(data, dict):  # what pydantic says of a JSON body that is no object (not "instance of")
+            raise PydanticCustomError("model_type", "Input should be an object")
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            raise _bounded(exc, title=cls.__name__) from None
 
     @field_validator("*", mode="wrap")
     @classmethod
@@ -86,11 +101,46 @@ class _Strict(BaseModel):
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
-    if _PERSONAL_NUMBER.search(_folded(text)):
+    if _holds_personal_number(value):
         # A personal number in any field, of any type, is not repeated: errors reach responses and logs.
-        return "(a value that looks like a personal identity number, not repeated)"
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "...'"
+        return _WITHHELD
+    return _REPR.repr(value)
+
+
+def _holds_personal_number(value: Any) -> bool:
+    # The value itself is searched, not its repr: a repr writes a no-break space as the letters "\\xa0".
+    if isinstance(value, str):
+        return looks_like_personal_number(value)
+    if isinstance(value, dict):
+        return any(_holds_personal_number(k) or _holds_personal_number(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(map(_holds_personal_number, value))
+    return False
+
+
+def _bounded(exc: ValidationError, *, title: str) -> ValidationError:
+    """``exc`` with at most ``MAX_ERRORS`` errors, and no personal number or long text in a location.
+
+    An unknown key is the error's location, so a key is a value the client sent: it is shortened and, if it
+    looks like a personal number, withheld, like any value.
+    """
+    errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    lines = [{"type": PydanticCustomError(e["type"], "{msg}", {"msg": e["msg"]}),
+              "loc": tuple(_shown_location(part) for part in e["loc"]), "input": None}
+             for e in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        lines.append({"type": PydanticCustomError("too_many_errors", "{msg}", {
+            "msg": f"and {len(errors) - MAX_ERRORS:,} more errors, not listed (at most {MAX_ERRORS} are)"}),
+            "loc": (), "input": None})
+    return ValidationError.from_exception_data(title, lines, hide_input=True)
+
+
+def _shown_location(part: str | int) -> str | int:
+    if isinstance(part, int):
+        return part
+    if looks_like_personal_number(part):
+        return "(a key that looks like a personal identity number)"
+    return part if len(part) <= _SHOWN else part[:_SHOWN] + "..."
 
 
 def _iso_text(value: Any) -> Any:
@@ -104,14 +154,6 @@ def _not_before_first_day(value: dt.date) -> dt.date:
         raise PydanticCustomError("date_range", "the earliest date accepted is {first}",
                                   {"first": FIRST_DAY.isoformat()})
     return value
-
-
-def _folded(text: str) -> str:
-    # A number copied from a document may be written with full-width digits, another dash (– — −), a no-break or
-    # thin space, or an invisible character (soft hyphen, zero-width space) between its groups.
-    text = unicodedata.normalize("NFKC", text)
-    return "".join("-" if unicodedata.category(c) == "Pd" or c == "\u2212" else " " if c.isspace() else c
-                   for c in text if unicodedata.category(c) != "Cf")
 
 
 def _storable(value: str) -> str:
@@ -184,7 +226,7 @@ class _JobseekerRules(_Strict):
 
 
 def _refuse_personal_number(value: str | None) -> None:
-    if value is not None and _PERSONAL_NUMBER.search(_folded(value)):
+    if value is not None and looks_like_personal_number(value):
         raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
                                   "this service must not collect; send an opaque reference or nothing")
 
@@ -232,10 +274,8 @@ def accepts(spec: FeatureSpec) -> bool:
     return rules(spec) == rules(_SPEC)
 
 
-class BatchIn(BaseModel):
+class BatchIn(_Strict):
     """Up to ``MAX_BATCH`` jobseekers; each is checked on its own, so one bad record is refused by index."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
 
     # Items are any JSON value here and validated one by one against ``Jobseeker`` in the handler, so that
     # a bad record (a null or a string too) is answered with its index instead of refusing the whole batch.
@@ -273,13 +313,17 @@ class DecisionIn(_Strict):
     decision: Literal["follow", "override"]
     final_outcome: Literal[OUTCOMES]
     final_level: Annotated[Literal["A", "B", "C"] | None, Field(validate_default=True)] = None
-    reason: Annotated[str | None, Field(max_length=2000, validate_default=True)] = None
+    reason: Annotated[str | None, Field(
+        max_length=2000, validate_default=True,
+        description="Why the recommendation is overridden, in a few words about the labour market situation. It is "
+                    "stored and exported for audits: never health data (diagnoses, illness), never a personal "
+                    "identity number (refused), never details of third parties.")] = None
     caseworker: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
 
     model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True, json_schema_extra={
         "example": {"assessment_id": "0b6f3c52-8a53-4a8e-9a51-3f0f1c2d4e5f", "decision": "override",
-                    "final_outcome": "suitable", "final_level": "B", "reason": "Recent long illness, now recovered",
-                    "caseworker": "cw-1042"}})
+                    "final_outcome": "in_depth_support", "final_level": None,
+                    "reason": "Needs Swedish language training first", "caseworker": "cw-1042"}})
 
     @field_validator("reason")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,13 +30,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _own_home(home: Path, copy: Path) -> Path:
+    """A BentoML home of the server's own, with the same model store: each `bentoml serve` empties its home's
+    metrics folder at start, which would wipe the metrics of another server running on the same home."""
+    shutil.copytree(home / "models", copy / "models", symlinks=True)
+    return copy
+
+
 class Server:
     """A running service: its base URL, keys by client name, the log URL and its output file."""
 
-    def __init__(self, *, folder: Path, env: dict[str, str], database_url: str) -> None:
+    def __init__(self, *, folder: Path, env: dict[str, str], database_url: str,
+                 settings: dict[str, str] | None = None) -> None:
         self.folder, self.database_url = folder, database_url
-        self.env = env | {"AVSTAND_DATABASE_URL": database_url, "AVSTAND_WORKERS": "2"}
+        self.env = env | {"AVSTAND_DATABASE_URL": database_url, "AVSTAND_WORKERS": "2"} | (settings or {})
         self.port = free_port()
+        self.env["BENTOML_HOME"] = str(_own_home(Path(self.env["BENTOML_HOME"]), folder / f"bentoml-{self.port}"))
         self.url = f"http://127.0.0.1:{self.port}"
         self.keys = {name: self.add_key(name) for name in ("portal", "nightly")}
         self.output = folder / f"server-{self.port}.log"

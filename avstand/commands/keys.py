@@ -26,11 +26,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving import ApiKeyError, AssessmentLog, LogUnavailableError, add_key, list_keys, revoke_key
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    log = AssessmentLog()
+    from avstand.commands.log import describe_unavailable, open_log
+    from serving import ApiKeyError, LogUnavailableError, add_key, list_keys, revoke_key
+
+    log = open_log("keys", create=True)  # the first `keys add` on a machine creates the SQLite log
+    if isinstance(log, int):
+        return log
     try:
-        log.migrate()
+        try:
+            log.migrate()
+        except (SQLAlchemyError, CommandError) as exc:  # down, refused, or a schema this version does not know
+            raise LogUnavailableError(f"the key store cannot be opened: {type(exc).__name__}") from exc
         if args.action == "add":
             print(add_key(log, args.name))
             print(f"key for {args.name} created: it is shown only now", file=sys.stderr)
@@ -44,8 +53,8 @@ def run(args: argparse.Namespace) -> int:
     except ApiKeyError as exc:
         print(f"avstand keys: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except LogUnavailableError as exc:
-        print(f"avstand keys: {exc}", file=sys.stderr)
+    except LogUnavailableError as exc:  # one line: which database, that it cannot be used, why; no password
+        print(f"avstand keys: {describe_unavailable(exc, log.url)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         log.close()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,7 +12,9 @@ from typing import TYPE_CHECKING
 from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, iso_date
 
 if TYPE_CHECKING:
-    from serving import AssessmentLog
+    from serving import AssessmentLog, LogUnavailableError
+
+__all__ = ["add_parser", "database_problem", "describe_unavailable", "open_log", "run", "run_archive"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,7 +35,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--to", dest="end", type=iso_date, required=True, metavar="YYYY-MM-DD",
                         help="last day of the period (UTC), included")
     export.add_argument("--output", type=Path, required=True, metavar="PATH",
-                        help="the export file, .csv or .parquet; the override rates go next to it")
+                        help="the export file, .csv or .parquet; the override rates go next to it. Written "
+                        "mode 0600; in a CSV a text cell that would start a formula (= + - @) gets a leading '")
+    export.add_argument("--banded", action="store_true",
+                        help="the data-minimised export for auditors: audit groups in their bands (age_band), "
+                        "registration_band and months instead of dates and ages; no ids, person_ref, "
+                        "probability, reasons, decision reason, caseworker or other features. Prints the share "
+                        "of rows alike with fewer than 4 others")
+    export.add_argument("--overwrite", action="store_true",
+                        help="replace an existing export and override-rates file (refused without it)")
     export.set_defaults(run=run)
     text = ("move the assessments created before a day (at least 6 months ago), with their decisions, into "
             "PATH and <stem>.decisions.<suffix> and delete them from the log; a dry run without --yes")
@@ -40,7 +51,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     archive.add_argument("--before", type=iso_date, required=True, metavar="YYYY-MM-DD",
                          help="archive the assessments created before this day (UTC), excluded")
     archive.add_argument("--output", type=Path, required=True, metavar="PATH",
-                         help="the archive, .csv or .parquet (never replaced); the decisions go next to it")
+                         help="the archive, .csv or .parquet (never replaced: it may be the only copy of rows "
+                         "deleted from the log); the decisions go next to it. Written mode 0600")
     archive.add_argument("--yes", action="store_true",
                          help="archive and delete; without it, only say what would be archived")
     archive.set_defaults(run=run_archive)
@@ -51,13 +63,18 @@ def run(args: argparse.Namespace) -> int:
 
     if args.start > args.end:
         return _bad(f"--from {args.start} is after --to {args.end}")
-    log = _open_log()
+    log = open_log("log")
     if isinstance(log, int):
         return log
     try:
-        summary = export_log(log, start=args.start, end=args.end, output=args.output)
-    except (ValueError, LogUnavailableError) as exc:
+        summary = export_log(log, start=args.start, end=args.end, output=args.output, banded=args.banded,
+                             overwrite=args.overwrite)
+    except ValueError as exc:
         return _bad(str(exc))
+    except LogUnavailableError as exc:
+        return _bad(describe_unavailable(exc, log.url))
+    except FileExistsError as exc:
+        return _bad(f"{exc}: pass --overwrite to replace it")
     except OSError as exc:
         return _bad(f"cannot write {args.output}: {exc.strerror or type(exc).__name__}")
     finally:
@@ -70,13 +87,18 @@ def run(args: argparse.Namespace) -> int:
           + (f"{rate:.1%}" if rate is not None else "- (nothing decided)"))
     print(f"log            {paths['log']}")
     print(f"override rates {paths['override_rates']}")
+    if args.banded:
+        small = summary["small_groups"]
+        print(f"small groups   {small['in_small_groups']:,} of {small['rows']:,} rows "
+              + (f"({small['share']:.1%}) " if small["share"] is not None else "")
+              + f"alike with fewer than {small['k'] - 1} others; {small['unique']:,} unique")
     return EXIT_OK
 
 
 def run_archive(args: argparse.Namespace) -> int:
     from serving import ArchiveCheckError, LogUnavailableError, archive_log, archive_preview
 
-    log = _open_log()
+    log = open_log("log")
     if isinstance(log, int):
         return log
     try:
@@ -84,8 +106,10 @@ def run_archive(args: argparse.Namespace) -> int:
     except ArchiveCheckError as exc:
         print(f"avstand log: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except (ValueError, LogUnavailableError) as exc:
+    except ValueError as exc:
         return _bad(str(exc))
+    except LogUnavailableError as exc:
+        return _bad(describe_unavailable(exc, log.url))
     except FileExistsError as exc:
         return _bad(str(exc))
     except OSError as exc:
@@ -105,8 +129,21 @@ def run_archive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_log() -> AssessmentLog | int:
-    """The log named by AVSTAND_DATABASE_URL, or the exit code after saying why it cannot be used."""
+def open_log(command: str, *, create: bool = False) -> AssessmentLog | int:
+    """The log named by AVSTAND_DATABASE_URL, or the exit code after saying why it cannot be used.
+
+    Parameters
+    ----------
+    command : str
+        The subcommand that says so (``avstand COMMAND: ...``).
+    create : bool
+        Open a SQLite file that does not exist yet (which creates it); refused when False.
+
+    Returns
+    -------
+    AssessmentLog or int
+        The log (not connected yet), or ``EXIT_BAD_INPUT`` once the reason is on standard error.
+    """
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -115,16 +152,78 @@ def _open_log() -> AssessmentLog | int:
     try:
         url = make_url(database_url())
         log = AssessmentLog(database_url())
+    except ImportError as exc:
+        return _bad(f"AVSTAND_DATABASE_URL cannot be used: its database driver {exc.name} is not installed", command)
     except SQLAlchemyError as exc:  # never echo the URL: it may hold a password
-        return _bad(f"AVSTAND_DATABASE_URL cannot be used: {type(exc).__name__}")
-    if _missing_sqlite_file(url):  # opening it would create an empty database file
+        return _bad(f"AVSTAND_DATABASE_URL cannot be used: {type(exc).__name__}", command)
+    if not create and _missing_sqlite_file(url):  # opening it would create an empty database file
         log.close()
-        return _bad(f"no assessment log at {url.database}")
+        return _bad(f"no assessment log at {url.database}", command)
     return log
 
 
-def _bad(message: str) -> int:
-    print(f"avstand log: {message}", file=sys.stderr)
+def describe_unavailable(exc: LogUnavailableError, url: str) -> str:
+    """``exc``'s message and, when a database error caused it, which database and why, on one line.
+
+    Parameters
+    ----------
+    exc : LogUnavailableError
+        Its message names the error's kind (``... cannot be read: OperationalError``).
+    url : str
+        The database's URL; its password is never shown.
+
+    Returns
+    -------
+    str
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    cause = exc.__cause__
+    return f"{exc}; {database_problem(url, cause)}" if isinstance(cause, SQLAlchemyError) else str(exc)
+
+
+def database_problem(url: str, exc: BaseException) -> str:
+    """``the database URL cannot be connected to: REASON`` (or ``failed: REASON``), the reason in a few words.
+
+    Parameters
+    ----------
+    url : str
+        The database's URL, shown with its password as ``***``.
+    exc : BaseException
+        The error, a SQLAlchemy one wrapping the driver's error as a rule.
+
+    Returns
+    -------
+    str
+        One line, no password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    try:
+        parsed = make_url(url)
+        shown, password = parsed.render_as_string(hide_password=True), parsed.password
+    except ArgumentError:
+        shown, password = "named by AVSTAND_DATABASE_URL", None
+    if isinstance(exc, DBAPIError) and exc.statement is None:  # SQLAlchemy had no connection to run anything on
+        what = "cannot be opened" if shown.startswith("sqlite") else "cannot be connected to"
+    else:
+        what = "failed"
+    return f"the database {shown} {what}: {_reason(getattr(exc, 'orig', None) or exc, password)}"
+
+
+def _reason(exc: BaseException, password: str | None) -> str:
+    # The driver's first line after its last "failed: ": 'connection to server at "h", port 1 failed: Connection
+    # refused' gives 'Connection refused'. Drivers do not echo the password; it is masked all the same.
+    lines = str(exc).strip().splitlines()
+    text = lines[0].split("failed: ")[-1].strip() if lines else ""
+    text = re.sub(r"\[Errno -?\d+\]\s*", "", re.sub(r"^(FATAL|ERROR):\s*", "", text)).rstrip(":")
+    text = (text or type(exc).__name__)[:120]
+    return text.replace(password, "***") if password else text
+
+
+def _bad(message: str, command: str = "log") -> int:
+    print(f"avstand {command}: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 

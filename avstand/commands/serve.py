@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT
+from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -14,9 +16,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "serve",
         help="start the scoring service on the production version (default http://127.0.0.1:3000)",
         description="Check that a production version was released (BentoML's model store: BENTOML_HOME, default "
-        "./bentoml-store) and that the assessment log (AVSTAND_DATABASE_URL, default ./avstand-log.db) can be "
-        "opened and migrated, then start `bentoml serve serving.service:Avstand`. It refuses to start, with "
-        "the reason, when either is missing. AVSTAND_WORKERS sets the worker processes (default 2).",
+        "./bentoml-store), that its bundle is the one the release recorded in MLflow (the bundle.sha256 tag of "
+        "its model version; MLFLOW_TRACKING_URI, default ./mlflow.db) and that the assessment log "
+        "(AVSTAND_DATABASE_URL, default ./avstand-log.db) can be opened and migrated, then start `bentoml serve "
+        "serving.service:Avstand`. It refuses to start, with the reason: exit 1 when the bundle differs from the "
+        "recorded one or none was recorded, 2 when something is missing or cannot be opened. AVSTAND_WORKERS "
+        "sets the worker processes (default 2). Per-client limits, per worker: AVSTAND_CLIENT_CONCURRENCY (calls in "
+        "progress, default 32), AVSTAND_CLIENT_RECORDS_PER_SECOND (default 200), AVSTAND_CLIENT_BURST (records at "
+        "once, default 1000), AVSTAND_BODY_SECONDS (to send a body, default 10); AVSTAND_MIN_FREE_MB (free disk "
+        "below which the service reports not ready, default 512).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -25,28 +33,83 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from avstand.commands.log import database_problem
     from serving import AssessmentLog, LogUnavailableError, NoProductionModelError, load_production
+    from serving._bento_store import BUNDLE_DIGEST_ENV
+    from serving._limits import Limits, LimitsError
 
+    try:
+        Limits.from_environment()  # read here too, so that a wrong setting is a message, not a dead worker
+    except LimitsError as exc:
+        print(f"avstand serve: not starting: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         production = load_production()
     except NoProductionModelError as exc:
         print(f"avstand serve: not starting: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    refusal = _registry_refusal(production)
+    if refusal is not None:
+        code, reason = refusal
+        print(f"avstand serve: not starting: {reason}", file=sys.stderr)
+        return code
     log = AssessmentLog()
     try:
         log.migrate()
         if not log.ping():
             raise LogUnavailableError("the database does not answer")
-    except Exception as exc:
-        print(f"avstand serve: not starting: the assessment log {log.engine.url!r} cannot be opened: "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    except Exception as exc:  # any database, any driver: the reason on one line, never a traceback
+        print(f"avstand serve: not starting: the assessment log cannot be opened: {database_problem(log.url, exc)}",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         log.close()
     print(f"serving {production.tag} (MLflow version {production.model_version}, policy "
-          f"{production.scorer.policy.version}) on http://{args.host}:{args.port}", file=sys.stderr, flush=True)
+          f"{production.scorer.policy.version}, bundle sha256 {production.digest}) on http://{args.host}:{args.port}",
+          file=sys.stderr, flush=True)
+    # The workers load the bundle again: they refuse one that no longer hashes to what was checked here.
+    os.environ[BUNDLE_DIGEST_ENV] = production.digest
     command = [sys.executable, "-m", "bentoml", "serve", "serving.service:Avstand", "--host", args.host,
                "--port", str(args.port)]
     # Replace this process: signals (Ctrl-C, SIGTERM from a supervisor) go straight to BentoML.
     os.execv(sys.executable, command)
     return EXIT_BAD_INPUT  # not reached
+
+
+def _registry_refusal(production) -> tuple[int, str] | None:
+    """Why ``production`` is not the bundle its release recorded in MLflow: (exit code, one line), or ``None``."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    from models.registry import BUNDLE_DIGEST_TAG, BUNDLE_FILES_TAG, REGISTERED_MODEL_NAME, redacted_uri, tracking_uri
+
+    uri, version, actual = tracking_uri(), production.model_version, production.digest
+    where = redacted_uri(uri)
+    if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///").split("?")[0]).is_file():
+        # MLflow would make an empty store there, then not find the version in it.
+        return EXIT_BAD_INPUT, (f"no MLflow tracking store at {where} to check {production.tag} against "
+                                "(set MLFLOW_TRACKING_URI)")
+    try:
+        tags = MlflowClient(tracking_uri=uri).get_model_version(REGISTERED_MODEL_NAME, version).tags
+    except MlflowException as exc:
+        if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+            return EXIT_FAILED, f"{production.tag} is MLflow version {version}, which {where} does not hold"
+        return EXIT_BAD_INPUT, f"the MLflow tracking store {where} cannot be read: {str(exc).replace(uri, where)}"
+    except Exception as exc:  # a store that does not answer or is no MLflow store: the reason, never a traceback
+        return EXIT_BAD_INPUT, (f"the MLflow tracking store {where} cannot be read: {type(exc).__name__}: "
+                                f"{str(exc).replace(uri, where)}")
+    recorded = tags.get(BUNDLE_DIGEST_TAG)
+    if recorded is None:
+        return EXIT_FAILED, (f"MLflow version {version} has no recorded bundle digest ({BUNDLE_DIGEST_TAG}) to check "
+                             f"{production.tag} against (actual {actual}); export it again with "
+                             f"`avstand promote --version {version}`")
+    if recorded != actual:
+        try:
+            expected = json.loads(tags.get(BUNDLE_FILES_TAG) or "{}")
+        except ValueError:
+            expected = {}
+        changed = sorted(n for n, sha in production.files.items() if n in expected and expected[n] != sha)
+        return EXIT_FAILED, (f"{production.tag} is not the bundle released as MLflow version {version}: recorded "
+                             f"{BUNDLE_DIGEST_TAG} {recorded}, actual {actual}"
+                             + (f" ({', '.join(changed)} changed)" if changed else ""))
+    return None

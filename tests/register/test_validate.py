@@ -163,3 +163,21 @@ def test_validation_does_not_change_its_input(clean_text):
     before = frame.copy()
     _check(frame)
     pd.testing.assert_frame_equal(frame, before)
+
+
+@pytest.mark.parametrize("written", ["19500101-1187", "500101-1187", "5001011187", "19500101.1187", "50.01.01-1187",
+                                     "5 0 0 1 0 1 1 1 8 7"])
+def test_a_personal_number_as_person_id_is_refused_by_row_and_never_repeated(clean_text, written):
+    frame = clean_text.copy()
+    frame.loc[[3, 8], "person_id"] = written
+    problems = _only(_check(frame), "personal_identity_number")
+    assert list(problems["row"]) == [4, 9] and set(problems["column"]) == {"person_id"}
+    assert "1187" not in problems.to_string() and "(withheld)" in problems["message"].iloc[0]
+
+
+def test_an_overlap_of_spells_does_not_repeat_a_personal_number(clean_text):
+    frame = pd.concat([clean_text.iloc[[0]], clean_text.iloc[[0]].assign(exited_on="", exit_reason="")],
+                      ignore_index=True).assign(person_id="19500101-1187")
+    problems = _check(frame)
+    assert "overlapping_spells" in set(problems["rule"])
+    assert "1187" not in problems.to_string()

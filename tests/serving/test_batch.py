@@ -132,6 +132,7 @@ def test_avstand_score_writes_parquet_and_csv(production_store, scored, tmp_path
     ("missing", "no such file"),
     ("suffix", ".csv or .parquet"),
     ("invalid", "row 4, column sex: 'unknown'"),
+    ("personal_number", "row 4, column person_id: (withheld)"),
     ("no_production", "release one first"),
 ])
 def test_avstand_score_bad_input_exits_2(production_store, extract, tmp_path, case, fragment):
@@ -146,12 +147,18 @@ def test_avstand_score_bad_input_exits_2(production_store, extract, tmp_path, ca
         text = pd.read_csv(source, dtype=str, keep_default_na=False)
         text.loc[3, "sex"] = "unknown"
         text.to_csv(source, index=False)
+    elif case == "personal_number":  # the register's own id, but a personal number: never into a score file
+        source = write_extract(extract.frame.head(50), tmp_path / "pnr.csv")
+        text = pd.read_csv(source, dtype=str, keep_default_na=False)
+        text.loc[3, "person_id"] = "19500101-1187"
+        text.to_csv(source, index=False)
     elif case == "no_production":
         env = env | {"BENTOML_HOME": str(tmp_path / "empty-store")}
     done = run_avstand("score", "--input", source, "--output", output, "--as-of", AS_OF, cwd=folder, env=env)
     assert done.returncode == 2, done.stderr[-3000:]
     assert fragment in done.stderr
-    assert case != "invalid" or "the extract is not valid; nothing was scored" in done.stderr
+    assert case not in ("invalid", "personal_number") or "the extract is not valid; nothing was scored" in done.stderr
+    assert "1187" not in done.stderr + done.stdout
     assert not output.exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import signal
@@ -162,3 +163,25 @@ def test_an_interrupted_release_leaves_production_where_it_was(production_store,
                            check=True).stdout.strip()
     assert alias == "1"
     assert (production_store["store"] / "avstand" / "latest").read_text() == before
+
+
+def test_killing_the_main_process_alone_ends_its_workers(production_store, tmp_path):
+    import psutil
+
+    server = Server(folder=production_store["folder"], env=production_store["env"],
+                    database_url=f"sqlite:///{tmp_path / 'orphans.db'}")
+    server.start()
+    workers = psutil.Process(server.process.pid).children(recursive=True)
+    try:
+        assert len([w for w in workers if "_bentoml_impl.worker" in " ".join(w.cmdline())]) == 2
+        # BentoML starts each worker in a session of its own: a signal to the arbiter's group misses them.
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait()
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, [w.cmdline() for w in alive]
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(server.url + "/readyz", timeout=2)
+    finally:  # whatever happened, nothing of this server is left behind
+        for process in [server.process, *workers]:
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                process.kill()

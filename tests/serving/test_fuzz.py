@@ -35,9 +35,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from models import OUTCOMES, load_spec
+from models import OUTCOMES, load_spec, looks_like_personal_number
 from serving._access import BODY_LIMITS, DEFAULT_BODY_LIMIT
-from serving._requests import MAX_BATCH, today
+from serving._requests import MAX_BATCH, MAX_ERRORS, today
 
 SPEC = load_spec()
 FEATURES = list(SPEC.model_features)
@@ -158,7 +158,8 @@ def personal_numbers(draw) -> str:
     birth = f"{draw(st.sampled_from(['', '19', '20']))}{draw(st.integers(0, 99)):02d}{draw(st.integers(1, 12)):02d}"
     number = (birth + f"{day:02d}", f"{draw(st.integers(0, 9999)):04d}")
     separator = draw(st.sampled_from(["", "-", "+", " ", " - ", "\u2010", "\u2013", "\u2014", "\u2212", "\u00a0",
-                                      "\u202f", "\u00ad", "\u200b", "\uff0d", "\ufe63"]))
+                                      "\u202f", "\u00ad", "\u200b", "\uff0d", "\ufe63", ".", "_", "/", ":", "%2D",
+                                      "\t", "\n"]))
     text = number[0] + separator + number[1]
     if draw(st.booleans()):
         text = text.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})  # full-width digits
@@ -266,16 +267,38 @@ def post(client: httpx.Client, path: str, body: bytes) -> httpx.Response:
 
 
 def check_field_errors(detail: list[dict], bad: set, maybe: set, *, prefix: tuple = ()) -> None:
-    """A refusal names fields (never a bare body-level error) and names exactly the wrong ones."""
+    """A refusal names fields (never a bare body-level error) and names exactly the wrong ones; past
+    ``MAX_ERRORS`` it names that many and says how many more there are, at the body's level."""
     assert detail, "a refusal without errors"
-    for error in detail:
+    listed = detail
+    if detail[-1]["type"] == "too_many_errors":
+        assert detail[-1]["loc"] == list(prefix) and len(detail) == MAX_ERRORS + 1, detail
+        listed = detail[:-1]
+    for error in listed:
         loc = error["loc"]
         assert isinstance(loc, list) and tuple(loc[:len(prefix)]) == prefix and len(loc) > len(prefix), error
         assert isinstance(loc[len(prefix)], str) and error["msg"] and error["type"], error
-    named = {e["loc"][len(prefix)] for e in detail}
-    assert bad <= named <= bad | maybe, (sorted(bad), sorted(named), detail)
+    named = {e["loc"][len(prefix)] for e in listed}
+    # A key is shown as a value is: shortened past 60 characters, withheld when it may be a personal number.
+    bad = {shown_key(k) for k in bad}
+    if listed is detail:
+        assert bad <= named <= bad | maybe | {WITHHELD_KEY}, (sorted(bad), sorted(named), detail)
+    else:
+        assert len(bad | maybe) > MAX_ERRORS and named <= bad | maybe | {WITHHELD_KEY}, (sorted(bad), detail)
     if named - bad:
-        assert all(e["type"] == "personal_identity_number" for e in detail if e["loc"][len(prefix)] in named - bad)
+        assert all(e["type"] == "personal_identity_number" for e in listed
+                   if e["loc"][len(prefix)] in named - bad - {WITHHELD_KEY})
+
+
+WITHHELD_KEY = "(a key that looks like a personal identity number)"
+
+
+def shown_key(key: str) -> str:
+    if key in JOBSEEKER_FIELDS or key in DECISION_FIELDS or key == "jobseekers":
+        return key
+    if digit_count(key) >= 10 and looks_like_personal_number(key):
+        return WITHHELD_KEY
+    return key if len(key) <= 60 else key[:60] + "..."
 
 
 def check_assessment(body: dict, record: dict) -> None:
@@ -383,6 +406,20 @@ def test_a_personal_identity_number_in_any_writing_is_refused_and_not_echoed(por
         ("personal_identity_number", ["jobseekers", 1, "person_ref"])]
     for text in (answer.text, json.dumps(result["rejected"], ensure_ascii=False)):
         assert ref not in text and ref not in DigitRuns(text), text
+
+
+@fuzz(100)
+@given(ref=personal_numbers(), field=st.sampled_from([*FEATURES, "registered_on", "assessed_on"]),
+       as_key=st.booleans())
+def test_a_personal_number_as_a_key_or_in_any_field_is_never_repeated(portal, ref, field, as_key):
+    SENT_PERSONAL_NUMBERS.add(ref)
+    record = RECORD | ({ref: 1} if as_key else {field: ref})
+    answer = post(portal, "/score", encode(record, ascii_only=False))
+    body = answer_json(answer)
+    assert answer.status_code == 400, body
+    assert ref not in answer.text and ref not in DigitRuns(answer.text), answer.text
+    if as_key:
+        assert [e["loc"] for e in body["detail"]] == [[WITHHELD_KEY]]
 
 
 class DigitRuns:

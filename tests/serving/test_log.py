@@ -78,3 +78,18 @@ def test_an_unreachable_database_is_refused():
     with pytest.raises(LogUnavailableError):
         _assess(down)
     down.close()
+
+
+def test_a_new_sqlite_log_is_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "private.db"
+    log = AssessmentLog(f"sqlite:///{path}")
+    try:
+        log.migrate()
+        log.record_assessment(client="c", model_version="1", policy_version="p", features={"age": 30},
+                              days_registered=1, probability=0.5, outcome="suitable", level="A", reasons=[])
+        with log.engine.connect():  # held open, so that the -wal and -shm files exist
+            files = sorted(tmp_path.iterdir())
+            assert [f.name for f in files] == ["private.db", "private.db-shm", "private.db-wal"]
+            assert all(f.stat().st_mode & 0o777 == 0o600 for f in files), [oct(f.stat().st_mode) for f in files]
+    finally:
+        log.close()

@@ -48,6 +48,33 @@ def test_concurrent_calls_share_batches_and_match_the_scorer(production, tmp_pat
     log.close()
 
 
+def test_a_large_call_does_not_hold_up_another_clients_call(production, tmp_path):
+    log = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
+    log.migrate()
+    pipeline = ScoringPipeline(production, log, chunk_records=16)
+    finished: list[str] = []
+
+    async def call(records: list[dict], client: str) -> list[dict]:
+        answers = await pipeline.assess(records, client=client)
+        finished.append(client)
+        return answers
+
+    async def both():
+        big = asyncio.ensure_future(call(_records(1000), "bulk"))
+        await asyncio.sleep(0)  # the batch is queued (and being scored) first
+        return await asyncio.gather(big, call(_records(1), "portal"))
+
+    big, small = asyncio.run(both())
+    # One chunk of the bulk client's, then the portal's call: it is answered long before the thousand.
+    assert finished == ["portal", "bulk"]
+    assert len(big) == 1000 and len(small) == 1 and len({a["assessment_id"] for a in big}) == 1000
+    expected = production.scorer.predict(pd.DataFrame([{k: v for k, v in r.items() if k != "person_ref"}
+                                                       for r in _records(1000)]))
+    assert [a["probability"] for a in big] == expected["probability"].tolist()  # in order, across chunks
+    assert log.counts()["assessments"] == 1001
+    log.close()
+
+
 def test_a_failed_commit_fails_every_call_in_the_batch(production, tmp_path):
     log = AssessmentLog(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every insert fails
     pipeline = ScoringPipeline(production, log)

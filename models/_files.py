@@ -1,0 +1,95 @@
+"""Write a file whole or not at all, readable by its owner only.
+
+Exports, archives and register extracts hold (pseudonymised) personal data, so every file is written
+mode 0600 whatever the umask, under a temporary name created exclusively (``O_EXCL``) in the target's
+own folder: a name planted beforehand, as a symlink or otherwise, is never opened or written through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["PRIVATE_MODE", "write_atomically"]
+
+PRIVATE_MODE = 0o600
+# Where a file system has no hard links, ``overwrite=False`` falls back to checking, then renaming.
+_NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.EXDEV}
+
+
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, overwrite: bool = True,
+                     durable: bool = False) -> Path:
+    """Write ``path`` through ``write(handle)`` so that a reader finds the old file, or the new one whole.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write. Its folder must exist.
+    write : callable
+        Called once with a binary file handle open for writing; what it writes becomes the file.
+    overwrite : bool
+        Replace an existing ``path`` (default). When False, an existing ``path`` (a dangling symlink
+        included) is left alone and ``FileExistsError`` is raised, also when it appears while writing.
+    durable : bool
+        Flush the file and the rename to disk (``fsync``) before returning, e.g. before deleting the rows
+        the file holds.
+
+    Returns
+    -------
+    Path
+        ``path``, mode 0600 (owner read and write only).
+
+    Raises
+    ------
+    FileExistsError
+        When ``overwrite`` is False and ``path`` exists; nothing is written.
+    OSError
+        When the file cannot be written; ``path`` is then as it was and no temporary file is left.
+    """
+    path = Path(path)
+    # mkstemp opens O_CREAT | O_EXCL with a random name: it never follows a symlink planted in the folder.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        if hasattr(os, "fchmod"):  # exactly 0600: mkstemp's 0600 less the umask could be less
+            os.fchmod(fd, PRIVATE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+            handle.flush()
+            if durable:
+                os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(temporary, path)  # a symlink at path is replaced itself, never written through
+        else:
+            _link(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    if durable and hasattr(os, "O_DIRECTORY"):  # the rename too (POSIX)
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    return path
+
+
+def _link(temporary: str, path: Path) -> None:
+    # A hard link fails if path exists, in one step: no window between a check and the rename.
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise FileExistsError(f"{path} already exists") from None
+    except OSError as exc:
+        if exc.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(path):
+            raise FileExistsError(f"{path} already exists") from None
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)

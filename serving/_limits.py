@@ -1,0 +1,127 @@
+"""Per-client limits, so that no one client system starves the others.
+
+Each client (an API key's name) may have a bounded number of calls in progress and send a bounded number
+of records per second (a token bucket: ``burst`` records at once after a quiet spell, refilled at
+``records_per_second``). A call beyond either is answered 429 with ``Retry-After`` at once, for that
+client only; the others are served as before. A body must arrive within ``body_seconds`` of the headers
+(a client that promises 500 bytes and sends 7 holds a slot for that long, not for ever).
+
+The limits hold per worker process: BentoML's workers share nothing, and what a limit protects (a
+worker's core and event loop) is per worker too. A client's total across the service is at most
+``workers x`` the figures here.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from serving._requests import MAX_BATCH
+
+__all__ = ["Limiter", "Limits", "LimitsError", "limiter"]
+
+
+_ENVIRONMENT = {"body_seconds": "AVSTAND_BODY_SECONDS", "min_free_mb": "AVSTAND_MIN_FREE_MB"}
+
+
+class LimitsError(ValueError):
+    """A limit in the environment is not a positive number; the message names the variable and value."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits of one worker, read once from the environment (``AVSTAND_CLIENT_*``, ``AVSTAND_BODY_SECONDS``,
+    ``AVSTAND_MIN_FREE_MB``).
+
+    Parameters
+    ----------
+    concurrency : int
+        Calls of one client in progress at once (``AVSTAND_CLIENT_CONCURRENCY``).
+    records_per_second : float
+        Records (a ``/score`` call is one, a batch its length) one client may send per second, sustained
+        (``AVSTAND_CLIENT_RECORDS_PER_SECOND``).
+    burst : int
+        Records one client may send at once after a quiet spell (``AVSTAND_CLIENT_BURST``); at least a
+        full batch, or a full batch could never pass.
+    body_seconds : float
+        Seconds to send a whole request body once its headers are in (``AVSTAND_BODY_SECONDS``).
+    min_free_mb : int
+        Free MB on a SQLite log's disk below which the worker reports not ready (``AVSTAND_MIN_FREE_MB``).
+    """
+
+    concurrency: int = 32
+    records_per_second: float = 200.0
+    burst: int = MAX_BATCH
+    body_seconds: float = 10.0
+    min_free_mb: int = 512  # ~350,000 assessments' worth of log rows
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Limits:
+        """The limits set in ``environ``, the defaults for those not set."""
+        defaults = cls()
+        values = {}
+        for field, kind in (("concurrency", int), ("records_per_second", float), ("burst", int),
+                            ("body_seconds", float), ("min_free_mb", int)):
+            name = _ENVIRONMENT.get(field, f"AVSTAND_CLIENT_{field.upper()}")
+            text = environ.get(name)
+            if text is None:
+                values[field] = getattr(defaults, field)
+                continue
+            try:
+                values[field] = kind(text)
+            except ValueError:
+                raise LimitsError(f"{name}={text!r} is not a number") from None
+            if not (values[field] > 0 and math.isfinite(values[field])):
+                raise LimitsError(f"{name}={text!r}: a limit must be a positive number")
+        if values["burst"] < MAX_BATCH:
+            raise LimitsError(f"AVSTAND_CLIENT_BURST={environ['AVSTAND_CLIENT_BURST']!r}: at least {MAX_BATCH} "
+                              "(a full batch)")
+        return cls(**values)
+
+
+class Limiter:
+    """Calls in progress and records sent, by client, in one worker (its event loop: no locks needed)."""
+
+    def __init__(self, limits: Limits, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._in_progress: defaultdict[str, int] = defaultdict(int)
+        self._tokens: dict[str, tuple[float, float]] = {}  # client -> (tokens, when)
+
+    @property
+    def in_progress(self) -> int:
+        """Calls in progress in this worker, all clients together."""
+        return sum(self._in_progress.values())
+
+    def enter(self, client: str) -> bool:
+        """Start a call of ``client``; False (and nothing started) when it has ``concurrency`` already."""
+        if self._in_progress[client] >= self.limits.concurrency:
+            return False
+        self._in_progress[client] += 1
+        return True
+
+    def leave(self, client: str) -> None:
+        """End a call started with ``enter``."""
+        self._in_progress[client] -= 1
+
+    def take(self, client: str, records: int) -> float:
+        """Spend ``records`` of ``client``'s allowance: 0 when spent, else the seconds until it would be."""
+        now = self._clock()
+        tokens, then = self._tokens.get(client, (float(self.limits.burst), now))
+        tokens = min(float(self.limits.burst), tokens + (now - then) * self.limits.records_per_second)
+        if records <= tokens:
+            self._tokens[client] = (tokens - records, now)
+            return 0.0
+        self._tokens[client] = (tokens, now)
+        return (records - tokens) / self.limits.records_per_second
+
+
+@functools.cache
+def limiter() -> Limiter:
+    """This worker's limiter (the middleware and the API handlers share it)."""
+    return Limiter(Limits.from_environment())
