@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve import RECORD, _port, _stop, _wait
+from serve import RECORD, _port, _stop, _wait, service_env
 
 HERE = Path(__file__).resolve().parent
 # (name, connections posting full batches, connections holding a body back)
@@ -50,10 +49,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    env = os.environ | {"BENTOML_HOME": os.environ.get("BENTOML_HOME", str(Path.cwd() / "bentoml-store")),
-                        "BENTOML_DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true", "AVSTAND_WORKERS": "1"}
-    if not (Path(env["BENTOML_HOME"]) / "models" / "avstand" / "latest").is_file():
-        raise SystemExit(f"no released version in {env['BENTOML_HOME']}: run `make run` (or `avstand release`) first")
+    env = service_env(workers=1)
     with tempfile.TemporaryDirectory() as tmp:
         one, batch = Path(tmp) / "one.json", Path(tmp) / "batch.json"
         one.write_text(json.dumps(RECORD))

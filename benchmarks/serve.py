@@ -58,6 +58,16 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def service_env(*, workers: int) -> dict[str, str]:
+    """The environment for a benchmarked service: `make run`'s store (or BENTOML_HOME), telemetry off."""
+    env = os.environ | {"BENTOML_HOME": os.environ.get("BENTOML_HOME", str(Path.cwd() / "bentoml-store")),
+                        "BENTOML_DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true",
+                        "AVSTAND_WORKERS": str(workers)}
+    if not (Path(env["BENTOML_HOME"]) / "models" / "avstand" / "latest").is_file():
+        raise SystemExit(f"no released version in {env['BENTOML_HOME']}: run `make run` (or `avstand release`) first")
+    return env
+
+
 def _load(url: str, key: str, args, body_file: Path) -> dict:
     done = subprocess.run([sys.executable, str(HERE / "serving" / "load.py"), url, key, str(args.seconds),
                            str(args.clients), str(body_file)], capture_output=True, text=True, check=True)
@@ -69,11 +79,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
-    env = os.environ | {"BENTOML_HOME": os.environ.get("BENTOML_HOME", str(Path.cwd() / "bentoml-store")),
-                        "BENTOML_DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true", "AVSTAND_WORKERS": "2"}
+    env = service_env(workers=2)
     models = Path(env["BENTOML_HOME"]) / "models" / "avstand"
-    if not (models / "latest").is_file():
-        raise SystemExit(f"no released version in {models.parent}: run `make run` (or `avstand release`) first")
     bundle = models / (models / "latest").read_text().strip() / "bundle"
     with tempfile.TemporaryDirectory() as tmp:
         body_file = Path(tmp) / "body.json"

@@ -16,7 +16,7 @@ from models._features import (
     model_matrix,
     prepare,
 )
-from models._files import write_atomically
+from models._files import formula_safe, write_atomically, write_csv
 from models._metrics import ECE_BINS, binary_metrics, metrics_by_band, reliability_curve
 from models._outcome import (
     EXIT_REASONS,
@@ -65,6 +65,7 @@ __all__ = [
     "assess",
     "binary_metrics",
     "categorical_indices",
+    "formula_safe",
     "load_policy",
     "load_spec",
     "looks_like_personal_number",
@@ -76,4 +77,5 @@ __all__ = [
     "registration_band",
     "reliability_curve",
     "write_atomically",
+    "write_csv",
 ]

@@ -1,8 +1,12 @@
-"""Write a file whole or not at all, readable by its owner only.
+"""Write a file whole or not at all, readable by its owner only; CSV that no spreadsheet runs.
 
 Exports, archives and register extracts hold (pseudonymised) personal data, so every file is written
 mode 0600 whatever the umask, under a temporary name created exclusively (``O_EXCL``) in the target's
 own folder: a name planted beforehand, as a symlink or otherwise, is never opened or written through.
+
+CSV is for people who open it in a spreadsheet, which takes a text cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return for a formula and runs it (OWASP "CSV injection"); the log holds
+text that clients wrote (reasons, references).
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["PRIVATE_MODE", "write_atomically"]
+import pandas as pd
+
+__all__ = ["CSV_LINE_END", "FORMULA_STARTS", "PRIVATE_MODE", "formula_safe", "write_atomically", "write_csv"]
 
 PRIVATE_MODE = 0o600
 # Where a file system has no hard links, ``overwrite=False`` falls back to checking, then renaming.
@@ -93,3 +99,45 @@ def _link(temporary: str, path: Path) -> None:
         os.replace(temporary, path)
         return
     os.unlink(temporary)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# RFC 4180's line end: Python's csv quotes a text value holding any character of it, so a carriage return in
+# a reason cannot end the row early and start a cell (a formula) of its own in a spreadsheet.
+CSV_LINE_END = "\r\n"
+
+
+def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for CSV in which no text cell can start a spreadsheet formula.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (OWASP, "CSV
+    injection") gets a leading single quote, which spreadsheets read as "this is text"; so does a text
+    cell that starts with a single quote itself, so that removing one leading ``'`` from every text cell
+    that has one gives back exactly what the log holds. Only ``str`` cells change: numbers (a negative
+    number included), dates, booleans and missing values are written as they are. Write the copy with
+    ``lineterminator=CSV_LINE_END``, so that a line break inside a text value is quoted.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(_quote_formula, na_action="ignore")
+    return out
+
+
+def _quote_formula(value: object) -> object:
+    return "'" + value if isinstance(value, str) and value.startswith((*FORMULA_STARTS, "'")) else value
+
+
+def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool, durable: bool = False) -> None:
+    """Write ``frame`` as a formula-safe CSV, whole or not at all, mode 0600 (``models.write_atomically``)."""
+    safe = formula_safe(frame)
+    write_atomically(path, lambda handle: safe.to_csv(handle, mode="wb", index=False, lineterminator=CSV_LINE_END),
+                     overwrite=overwrite, durable=durable)

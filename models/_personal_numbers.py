@@ -19,9 +19,11 @@ import urllib.parse
 
 __all__ = ["looks_like_personal_number"]
 
-# Digit groups of one number, joined by up to 3 characters that are neither letters, digits, commas nor
-# semicolons.
-_RUN = re.compile(r"\d+(?:[^\w,;]{1,3}\d+|_{1,3}\d+)*")
+# Digit groups of one number, joined by up to 5 characters that are neither letters, digits, commas nor
+# semicolons (a list of numbers is not one number) ...
+_RUN = re.compile(r"\d+(?:[^\w,;]{1,5}\d+|_{1,5}\d+)*")
+# ... except the birth date and the last four, which a Swedish decimal comma or a list may part: "811218,9876".
+_PARTED = re.compile(r"(?<!\d)(\d{6}|\d{8})[\s'\"]*[,;][\s'\"]*(\d{4})(?!\d)")
 _CENTURIES = ("18", "19", "20")
 # An ISO date is a date, not half a number, unless exactly four digits follow it ("1981-12-18-9876"): so a
 # reason saying "2026-01-12 - 2026-06-01" is two dates.
@@ -44,7 +46,11 @@ def looks_like_personal_number(text: str) -> bool:
 def _folded(text: str) -> str:
     # %2D and friends (a number pasted from a URL), compatibility forms (full-width digits), and
     # invisible format characters (soft hyphen, zero-width space) removed; every decimal digit as ASCII.
-    text = urllib.parse.unquote(text)
+    for _ in range(3):  # twice-encoded too (%252D)
+        decoded = urllib.parse.unquote(text)
+        if decoded == text:
+            break
+        text = decoded
     text = unicodedata.normalize("NFKC", text)
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c
                    for c in text if unicodedata.category(c) != "Cf")
@@ -54,9 +60,11 @@ def _digit_runs(text: str) -> list[str]:
     """The digits of each run of 10 or more, its groups joined by short separators.
 
     A letter ends a run ("case 4711 ref 123456" is two numbers, not one); so do a long gap and a comma or
-    semicolon (a list of numbers, not one number).
+    semicolon (a list of numbers, not one number), unless they part six or eight digits from four.
     """
-    runs = (re.sub(r"\D", "", m.group()) for m in _RUN.finditer(_ISO_DATE.sub("date", text)))
+    text = _ISO_DATE.sub("date", text)
+    runs = [re.sub(r"\D", "", m.group()) for m in _RUN.finditer(text)]
+    runs += [m.group(1) + m.group(2) for m in _PARTED.finditer(text)]
     return [digits for digits in runs if len(digits) >= 10]
 
 

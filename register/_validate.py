@@ -235,8 +235,9 @@ def _flag(values: dict[str, np.ndarray], name: str, mask: np.ndarray, rule: str,
 
 
 def _rows(rows: np.ndarray, column: str, shown, rule: str, messages: list[str]) -> pd.DataFrame:
+    values = ["(withheld)" if isinstance(v, str) and looks_like_personal_number(v) else v for v in shown]
     return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64) + 1, "column": column,
-                         "value": pd.Series(list(shown), dtype=object), "rule": rule, "message": messages})
+                         "value": pd.Series(values, dtype=object), "rule": rule, "message": messages})
 
 
 def _table_problem(column: str, rule: str, message: str) -> pd.DataFrame:
@@ -257,4 +258,7 @@ def _person(person_id: str) -> str:
 
 
 def _show(value: str) -> str:
+    # A personal number in any column (a shifted CSV puts one in "age") is not repeated in a problem either.
+    if looks_like_personal_number(value):
+        return "(withheld)"
     return repr(value if len(value) <= 60 else value[:57] + "...")

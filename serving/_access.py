@@ -14,9 +14,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from serving._edge import count_refusal
+from serving._edge import STATIC_PREFIXES, count_refusal
 from serving._keys import KeyChecker
-from serving._limits import limiter
+from serving._limits import limiter, over_rate
 from serving._log import AssessmentLog, LogUnavailableError
 
 __all__ = ["BODY_LIMITS", "PUBLIC_PATHS", "AccessMiddleware"]
@@ -25,7 +25,6 @@ log = logging.getLogger("avstand.serving")
 
 # Health for orchestrators, and the API's own description (no data): open to all. Everything else needs a key.
 PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/", "/docs.json", "/schema.json"})
-PUBLIC_PREFIXES = ("/static_content/", "/assets/")
 # Bytes per request body: one jobseeker is about 400 bytes, a full batch (1,000) about 400 kB.
 BODY_LIMITS = {"/score_batch": 1_048_576}
 DEFAULT_BODY_LIMIT = 65_536
@@ -50,7 +49,7 @@ class AccessMiddleware:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        if path in PUBLIC_PATHS or path.startswith(STATIC_PREFIXES):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -65,6 +64,12 @@ class AccessMiddleware:
                 await _answer(send, *refusal)
                 return
         limits = limiter()
+        # Every call costs at least one record of the client's allowance, refused ones included (a batch
+        # costs the rest of its length in the handler): checking a malformed body is work too.
+        if scope["method"] == "POST" and (wait := limits.take(client, 1)):
+            count_refusal("client_records")
+            await _answer(send, 429, *over_rate(client, 1, wait, limits.limits))
+            return
         if not limits.enter(client):
             count_refusal("client_concurrency")
             await _answer(send, 429, f"client {client!r} has {limits.limits.concurrency} calls in progress, the "
@@ -73,6 +78,8 @@ class AccessMiddleware:
         try:
             if scope["method"] == "POST":
                 receive = await _read_body(receive, seconds=limits.limits.body_seconds)
+                if receive is _gone:
+                    return
                 if receive is None:
                     await _answer(send, 408, f"the body did not arrive within {limits.limits.body_seconds:g} s",
                                   {"connection": "close"})
@@ -131,15 +138,20 @@ def _body_refusal(path: str, headers: dict[str, str], raw_headers: list[tuple[by
     return None
 
 
+async def _gone() -> dict:  # a client that disconnected while sending its body (BentoML would log a 500)
+    return {"type": "http.disconnect"}
+
+
 async def _read_body(receive: Receive, *, seconds: float) -> Receive | None:
-    """The whole body, read within ``seconds``, as a ``receive`` that hands it on; None when too slow."""
+    """The whole body, read within ``seconds``, as a ``receive`` that hands it on; None when too slow,
+    ``_gone`` when the client went away."""
     chunks: list[bytes] = []
     try:
         async with asyncio.timeout(seconds):
             while True:
                 message = await receive()
-                if message["type"] != "http.request":  # the client went away: hand that on
-                    return _replay(message, receive)
+                if message["type"] != "http.request":  # the client went away: nobody to answer
+                    return _gone
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
                     break

@@ -21,9 +21,8 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import write_atomically
+from models import write_atomically, write_csv
 from register import file_digest
-from serving._csv import write_csv
 from serving._export import EXPORT_FORMATS
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
@@ -86,7 +85,7 @@ def archive_log(log: AssessmentLog, *, before: dt.date, output: Path,
         Both are written mode 0600 (owner only). ``features`` and ``reasons`` are written as the JSON text
         the log holds. In a CSV, a text cell that would start a spreadsheet formula (``=``, ``+``, ``-``,
         ``@``, tab, carriage return) or starts with ``'`` gets a leading ``'``: to restore the log's value,
-        remove one leading ``'`` from every text cell that has one (``serving._csv.formula_safe``).
+        remove one leading ``'`` from every text cell that has one (``models.formula_safe``).
     today : datetime.date, optional
         The UTC date the retention rule counts from; now when omitted.
 

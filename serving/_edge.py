@@ -19,11 +19,12 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST as METRICS_CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
-__all__ = ["METRICS_CONTENT_TYPE", "ROUTES", "EdgeMiddleware", "count_refusal", "metrics_text", "route_of"]
+__all__ = ["METRICS_CONTENT_TYPE", "ROUTES", "STATIC_PREFIXES", "EdgeMiddleware", "count_refusal", "metrics_text",
+           "route_of"]
 
 ROUTES = frozenset({"/score", "/score_batch", "/decisions", "/model", "/metrics", "/readyz", "/livez", "/healthz",
                     "/", "/docs.json", "/schema.json"})
-_STATIC = ("/static_content/", "/assets/")
+STATIC_PREFIXES = ("/static_content/", "/assets/")  # BentoML's docs page assets
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
                      (b"referrer-policy", b"no-referrer")]
@@ -47,7 +48,7 @@ def route_of(path: str) -> str:
     """The metrics label of a path: itself if it is a known route, ``static`` or ``other``."""
     if path in ROUTES:
         return path
-    return "static" if path.startswith(_STATIC) else "other"
+    return "static" if path.startswith(STATIC_PREFIXES) else "other"
 
 
 def count_refusal(reason: str) -> None:

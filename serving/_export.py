@@ -10,7 +10,7 @@ of dates, and nothing that names or singles out a person or a caseworker; it rep
 groups of fewer than 5 alike (``small_groups``: 3.5 % there), since banding alone does not make it anonymous.
 
 Files are written whole or not at all, mode 0600 (``models.write_atomically``), and never replace an
-existing file unless asked to. A CSV's text cells cannot start a spreadsheet formula (``serving._csv``).
+existing file unless asked to. A CSV's text cells cannot start a spreadsheet formula (``models.formula_safe``).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from models import (
     load_spec,
     registration_band,
     write_atomically,
+    write_csv,
 )
-from serving._csv import write_csv
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
@@ -77,7 +77,7 @@ def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path
         The export: ``.csv`` or ``.parquet`` by its suffix. The override rates go to
         ``<stem>.override_rates.csv`` in the same folder. Both are written whole or not at all, readable
         by their owner only (mode 0600). In a CSV, a text cell that would start a spreadsheet formula
-        gets a leading ``'`` (see ``serving._csv.formula_safe``); numbers, dates and booleans are written as they are.
+        gets a leading ``'`` (see ``models.formula_safe``); numbers, dates and booleans are written as they are.
         CSV lines end ``\r\n`` (RFC 4180), so that a line break inside a text value is quoted.
     spec : FeatureSpec, optional
         Which feature columns to write and how audit groups are formed; the default spec when omitted.

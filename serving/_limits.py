@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from serving._requests import MAX_BATCH
 
-__all__ = ["Limiter", "Limits", "LimitsError", "limiter"]
+__all__ = ["Limiter", "Limits", "LimitsError", "limiter", "over_rate"]
 
 
 _ENVIRONMENT = {"body_seconds": "AVSTAND_BODY_SECONDS", "min_free_mb": "AVSTAND_MIN_FREE_MB"}
@@ -119,6 +119,12 @@ class Limiter:
             return 0.0
         self._tokens[client] = (tokens, now)
         return (records - tokens) / self.limits.records_per_second
+
+
+def over_rate(client: str, records: int, wait: float, limits: Limits) -> tuple[str, dict[str, str]]:
+    """The 429's message and headers for ``client``, whose ``records`` may be sent in ``wait`` seconds."""
+    return (f"client {client!r} sends more than {limits.records_per_second:g} records per second; {records} more "
+            f"may be sent in {wait:.1f} s", {"retry-after": str(math.ceil(wait))})
 
 
 @functools.cache

@@ -6,13 +6,19 @@ alone a call is scored at once. Scoring one record costs about as much fixed ove
 set-up) as scoring a hundred, and a disk flush per call would cap throughput at the disk's flush rate.
 
 Fair between clients: a large call is cut into chunks of ``chunk_records``, each client has a queue of
-its own, and a batch takes one call from each client in turn. So one client's thousand-record batch
-delays another client's single call by about one chunk (~7 ms), not by the whole batch.
+its own, and a batch takes one call (or chunk) from each client in turn, at most ``client_records``
+records of one client's. So one client's thousand-record batch delays another client's single call by
+at most the batch being scored, not by the whole thousand. (Capping one client's share of a batch at 32
+records was measured worse for the other client, p99 2.8-3.3x its value alone against 1.5-2.1x: more,
+smaller batches contend for the interpreter lock more often. ``benchmarks/limits.py``.) When a chunk's commit fails, the
+call's chunks not yet scored fail with it: the chunks committed before are answered (``assess`` marks
+the others ``None``), never logged and then refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import logging
 from collections import OrderedDict, deque
@@ -35,6 +41,7 @@ class _Call:
     records: list[dict[str, Any]]
     client: str
     future: asyncio.Future = field(repr=False)
+    siblings: list[asyncio.Future] = field(default_factory=list, repr=False)  # the call's chunks, this one included
 
 
 class ScoringPipeline:
@@ -45,44 +52,59 @@ class ScoringPipeline:
     production : Production
     assessment_log : AssessmentLog
     max_records : int
-        Records scored (and committed) together at most; a larger call is still one batch of its own.
+        Records scored (and committed) together at most.
+    chunk_records : int
+        A call's records are scored in chunks of this many.
+    client_records : int
+        Records of one client in one batch at most (a first call of its own is taken whole).
     """
 
     def __init__(self, production: Production, assessment_log: AssessmentLog, *, max_records: int = 256,
-                 chunk_records: int = 16) -> None:
+                 chunk_records: int = 16, client_records: int = 256) -> None:
         self.production = production
         self.log = assessment_log
         self.max_records = max_records
         self.chunk_records = chunk_records
+        self.client_records = client_records
+        # Its own thread: the default pool is shared with decisions and key reads, which must not hold scoring up.
+        self._scoring = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="avstand-scoring")
         self._queues: OrderedDict[str, deque[_Call]] = OrderedDict()  # by client, in turn
         self._wake: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
 
-    async def assess(self, records: list[dict[str, Any]], *, client: str) -> list[dict[str, Any]]:
+    async def assess(self, records: list[dict[str, Any]], *, client: str) -> list[dict[str, Any] | None]:
         """Score, explain and log ``records`` (validated, ``assessed_on`` filled in); the logged assessments.
 
-        Raises ``LogUnavailableError`` when the rows could not be committed: nothing may be answered then.
+        Raises ``LogUnavailableError`` when no row could be committed: nothing may be answered then. When
+        some chunks of a large call were committed before the log failed, their assessments are returned and
+        the records of the other chunks are ``None`` (not logged, not to be answered).
         """
         if self._worker is None or self._worker.done():
             self._wake = asyncio.Event()
             self._worker = asyncio.get_running_loop().create_task(self._run(), name="avstand-scoring")
         loop = asyncio.get_running_loop()
-        calls = [_Call(records[i:i + self.chunk_records], client, loop.create_future())
-                 for i in range(0, len(records), self.chunk_records)]
+        futures = [loop.create_future() for _ in range(0, len(records), self.chunk_records)]
+        calls = [_Call(records[i * self.chunk_records:(i + 1) * self.chunk_records], client, future, futures)
+                 for i, future in enumerate(futures)]
         self._queues.setdefault(client, deque()).extend(calls)
         self._wake.set()
         try:
-            results = await asyncio.gather(*(call.future for call in calls))
+            results = await asyncio.gather(*futures, return_exceptions=True)
         finally:
-            for call in calls:  # the caller is gone (timeout, disconnect): its chunks are not scored
-                call.future.cancel()
-        return [answer for result in results for answer in result]
+            for future in futures:  # the caller is gone (timeout, disconnect): its chunks are not scored
+                future.cancel()
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if len(failures) == len(results) and failures:
+            raise failures[0]
+        return [answer for call, result in zip(calls, results, strict=True)
+                for answer in (result if not isinstance(result, BaseException) else [None] * len(call.records))]
 
     def _next_batch(self) -> list[_Call]:
-        """One call from each client in turn, up to ``max_records`` (a larger first call alone)."""
+        """One call from each client in turn, up to ``max_records``, and ``client_records`` of one client's."""
         batch: list[_Call] = []
-        size = 0
-        while self._queues:
+        size, taken = 0, dict.fromkeys(self._queues, 0)
+        progressed = True
+        while progressed:
             progressed = False
             for client in list(self._queues):
                 queue = self._queues[client]
@@ -91,25 +113,25 @@ class ScoringPipeline:
                 if not queue:
                     del self._queues[client]
                     continue
-                if batch and size + len(queue[0].records) > self.max_records:
+                head = len(queue[0].records)
+                if taken[client] and taken[client] + head > self.client_records:
+                    continue  # this client has its share of the batch
+                if batch and size + head > self.max_records:
                     return batch
-                call = queue.popleft()
-                batch.append(call)
-                size += len(call.records)
-                progressed = True
+                batch.append(queue.popleft())
+                size, taken[client], progressed = size + head, taken[client] + head, True
                 self._queues.move_to_end(client)  # the next batch starts with the next client
-            if not progressed:
-                break
         return batch
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
             self._wake.clear()
             while batch := self._next_batch():
                 try:
                     # In a thread: the event loop keeps reading and validating the next calls meanwhile.
-                    results = await asyncio.to_thread(self.score_and_log, batch)
+                    results = await loop.run_in_executor(self._scoring, self.score_and_log, batch)
                     for call, result in zip(batch, results, strict=True):
                         if not call.future.done():
                             call.future.set_result(result)
@@ -117,8 +139,9 @@ class ScoringPipeline:
                     if not isinstance(exc, LogUnavailableError):
                         log.exception("scoring a batch of %d calls failed", len(batch))
                     for call in batch:
-                        if not call.future.done():
-                            call.future.set_exception(exc)
+                        for future in call.siblings:  # the call's chunks not scored yet are not scored at all
+                            if not future.done():
+                                future.set_exception(exc)
 
     def score_and_log(self, batch: list[_Call]) -> list[list[dict[str, Any]]]:
         """Score every call's records in one frame, commit all their rows in one transaction."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import reprlib
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -32,6 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from models import OUTCOMES, FeatureSpec, load_spec, looks_like_personal_number
+from serving._errors import MAX_ERRORS, bounded, shown
 
 __all__ = [
     "MAX_BATCH",
@@ -53,14 +53,6 @@ _OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_i
               "nul_character"}
 # The register contract's first day (register/_validate.py): an earlier date is no registration or assessment.
 FIRST_DAY = dt.date(1900, 1, 1)
-_SHOWN = 60
-# Errors listed per record: a body of thousands of unknown keys gets a short answer, not one error per key.
-MAX_ERRORS = 10
-# A refused value is shown shortened: a whole 1,000-record list is not repeated (nor even written out in full).
-_REPR = reprlib.Repr()
-_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 4, 4, _SHOWN, \
-    _SHOWN, _SHOWN
-_WITHHELD = "(a value that looks like a personal identity number, not repeated)"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # characters of a refused value repeated in an error
 
 
@@ -82,7 +74,7 @@ class _Strict(BaseModel):
         try:
             return handler(data)
         except ValidationError as exc:
-            raise _bounded(exc, title=cls.__name__) from None
+            raise bounded(exc, title=cls.__name__) from None
 
     @field_validator("*", mode="wrap")
     @classmethod
@@ -97,50 +89,7 @@ class _Strict(BaseModel):
             if info.field_name == "person_ref":
                 raise PydanticCustomError("invalid", "{rule}", {"rule": rules}) from None
             raise PydanticCustomError("invalid", "{value} is not accepted: {rule}",
-                                      {"value": _show(value), "rule": rules}) from None
-
-
-def _show(value: Any) -> str:
-    if _holds_personal_number(value):
-        # A personal number in any field, of any type, is not repeated: errors reach responses and logs.
-        return _WITHHELD
-    return _REPR.repr(value)
-
-
-def _holds_personal_number(value: Any) -> bool:
-    # The value itself is searched, not its repr: a repr writes a no-break space as the letters "\\xa0".
-    if isinstance(value, str):
-        return looks_like_personal_number(value)
-    if isinstance(value, dict):
-        return any(_holds_personal_number(k) or _holds_personal_number(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(map(_holds_personal_number, value))
-    return False
-
-
-def _bounded(exc: ValidationError, *, title: str) -> ValidationError:
-    """``exc`` with at most ``MAX_ERRORS`` errors, and no personal number or long text in a location.
-
-    An unknown key is the error's location, so a key is a value the client sent: it is shortened and, if it
-    looks like a personal number, withheld, like any value.
-    """
-    errors = exc.errors(include_input=False, include_url=False, include_context=False)
-    lines = [{"type": PydanticCustomError(e["type"], "{msg}", {"msg": e["msg"]}),
-              "loc": tuple(_shown_location(part) for part in e["loc"]), "input": None}
-             for e in errors[:MAX_ERRORS]]
-    if len(errors) > MAX_ERRORS:
-        lines.append({"type": PydanticCustomError("too_many_errors", "{msg}", {
-            "msg": f"and {len(errors) - MAX_ERRORS:,} more errors, not listed (at most {MAX_ERRORS} are)"}),
-            "loc": (), "input": None})
-    return ValidationError.from_exception_data(title, lines, hide_input=True)
-
-
-def _shown_location(part: str | int) -> str | int:
-    if isinstance(part, int):
-        return part
-    if looks_like_personal_number(part):
-        return "(a key that looks like a personal identity number)"
-    return part if len(part) <= _SHOWN else part[:_SHOWN] + "..."
+                                      {"value": shown(value), "rule": rules}) from None
 
 
 def _iso_text(value: Any) -> Any:
@@ -345,5 +294,5 @@ class DecisionIn(_Strict):
         outcome = info.data.get("final_outcome")
         if outcome is not None and (outcome == "suitable") != (value is not None):
             raise PydanticCustomError("level_rule", "{value} is not accepted: a level (A, B or C) is given exactly "
-                                      "when the final outcome is suitable", {"value": _show(value)})
+                                      "when the final outcome is suitable", {"value": shown(value)})
         return value

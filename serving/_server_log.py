@@ -18,6 +18,7 @@ propagated from its children.
 from __future__ import annotations
 
 import logging
+import numbers
 import re
 from typing import Any
 
@@ -66,8 +67,8 @@ def _made_safe(record: logging.LogRecord) -> logging.LogRecord:
 
 
 def _safe_argument(value: Any) -> Any:
-    if value is None or isinstance(value, int | float):
-        return value  # for %d and %.3f; nothing a client can write
+    if value is None or isinstance(value, numbers.Number):
+        return value  # for %d and %.3f (numpy's numbers too); nothing a client can write
     value = str(value)  # an exception, a URL, a path: its text may hold what a client sent
     if looks_like_personal_number(value):
         return _WITHHELD

@@ -33,7 +33,7 @@ from starlette.routing import Route
 from serving._access import AccessMiddleware
 from serving._bento_store import BUNDLE_DIGEST_ENV, load_production
 from serving._edge import METRICS_CONTENT_TYPE, EdgeMiddleware, count_refusal, metrics_text
-from serving._limits import limiter
+from serving._limits import limiter, over_rate
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._pipeline import ScoringPipeline
 from serving._readiness import Readiness
@@ -54,6 +54,8 @@ __all__ = ["Avstand"]
 log = logging.getLogger("avstand.serving")
 # Rejected records of a batch listed with all their errors; later ones with their first (the answer stays small).
 _REJECTIONS_IN_FULL = 100
+_NOT_LOGGED = {"type": "log_unavailable", "loc": [], "msg": "not assessed: the assessment log could not be written; "
+               "send this record again"}
 _CHECKING = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="avstand-checking")
 _UNAVAILABLE = {"error": "the assessment log cannot be written, so no assessment is given; try again later"}
 
@@ -98,14 +100,15 @@ class Avstand:
         # Checking and scoring run in threads; the event loop, waiting for the interpreter lock, would wait up to
         # 5 ms (the default) per hand-over, and a request needs many: 1 ms keeps other callers' answers prompt.
         sys.setswitchinterval(0.001)
-        # `avstand serve` checked this digest against MLflow: a bundle changed since is refused. Started
-        # otherwise (a Bento's image, plain `bentoml serve`) there is no such check; the workers do not query
-        # MLflow themselves, as the service must run without the tracking store.
+        # The digest the release recorded: `avstand serve` checked it against MLflow; a container is given it in
+        # its deployment (the workers do not query MLflow: the service runs without the tracking store). Without
+        # one, nothing says which bundle is the released one, so none is served (fail closed).
         expected = os.environ.get(BUNDLE_DIGEST_ENV)
+        if not expected:
+            raise RuntimeError(f"{BUNDLE_DIGEST_ENV} is not set: start the service with `avstand serve`, or give "
+                               "the deployment the bundle sha256 that `avstand versions` shows for the production "
+                               "version")
         self.production = load_production(digest=expected)
-        if expected is None:
-            log.warning("%s: bundle sha256 %s not checked against MLflow (not started by `avstand serve`)",
-                        self.production.tag, self.production.digest)
         if not accepts(self.production.scorer.spec):
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
@@ -132,9 +135,7 @@ class Avstand:
 
         The assessment is logged before it is answered; `assessment_id` is what a decision refers to.
         """
-        if (refused := _over_rate(ctx, 1)) is not None:
-            return refused
-        record = _record(jobseeker)
+        record = _record(jobseeker)  # its one record was counted against the client's rate at the door
         try:
             (answer,) = await self.pipeline.assess([record], client=_client(ctx))
         except LogUnavailableError as exc:
@@ -146,19 +147,22 @@ class Avstand:
     async def score_batch(self, ctx: bentoml.Context, jobseekers: list[dict[str, Any]]) -> Any:
         """Assess up to 1,000 jobseekers. Each record is checked on its own: a bad one is refused with its
         index and errors in `rejected`, the others are assessed and logged."""
-        if (refused := _over_rate(ctx, len(jobseekers))) is not None:
+        if (refused := _over_rate(ctx, len(jobseekers) - 1)) is not None:  # one was counted at the door
             return refused
         # Off the event loop: a thousand records take up to ~100 ms to check, during which nobody else would be
         # served. In one thread for all batches: more would take the interpreter lock from the event loop.
         records, accepted, rejected = await asyncio.get_running_loop().run_in_executor(_CHECKING, _checked,
                                                                                        jobseekers)
-        answers: list[dict] = []
+        answers: list[dict | None] = []
         if records:
             try:
                 answers = await self.pipeline.assess(records, client=_client(ctx))
             except LogUnavailableError as exc:
                 log.error("score_batch: %s", exc)
                 return _refuse(ctx, 503, _UNAVAILABLE)
+        if None in answers:  # the log failed part-way: what was committed is answered, the rest is to send again
+            log.error("score_batch: the log failed part-way; %d of %d records not assessed", answers.count(None),
+                      len(answers))
         # Written out off the event loop too: a thousand answers are ~600 kB of JSON.
         body = await asyncio.get_running_loop().run_in_executor(_CHECKING, _batch_answer, accepted, answers,
                                                                 rejected)
@@ -219,15 +223,16 @@ def _over_rate(ctx: bentoml.Context, records: int) -> JSONResponse | None:
     if not wait:
         return None
     count_refusal("client_records")
-    rate = limiter().limits.records_per_second
-    ctx.response.metadata["retry-after"] = str(math.ceil(wait))
-    return _refuse(ctx, 429, {"error": f"client {client!r} sends more than {rate:g} records per second; "
-                                       f"{records} more may be sent in {wait:.1f} s"})
+    message, headers = over_rate(client, records, wait, limiter().limits)
+    ctx.response.metadata.update(headers)
+    return _refuse(ctx, 429, {"error": message})
 
 
-def _batch_answer(accepted: list[int], answers: list[dict], rejected: list[dict]) -> bytes:
+def _batch_answer(accepted: list[int], answers: list[dict | None], rejected: list[dict]) -> bytes:
     results = [{"index": i, **AssessmentOut(**a).model_dump(mode="json")} for i, a in zip(accepted, answers,
-                                                                                         strict=True)]
+                                                                                         strict=True) if a]
+    unlogged = [{"index": i, "errors": [_NOT_LOGGED]} for i, a in zip(accepted, answers, strict=True) if a is None]
+    rejected = sorted(rejected + unlogged, key=lambda r: r["index"])
     return json.dumps({"assessed": len(results), "rejected_count": len(rejected), "results": results,
                        "rejected": rejected}, ensure_ascii=False).encode()
 

@@ -150,6 +150,15 @@ def fresh_log(request, tmp_path):
 
 
 @pytest.fixture
+def sqlite_log(tmp_path):
+    """A migrated assessment log in a SQLite file (the default database)."""
+    opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
+    opened.migrate()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
 def migrated_log(fresh_log):
     """``fresh_log`` with its schema made by the migrations."""
     fresh_log.migrate()

@@ -22,9 +22,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "serving.service:Avstand`. It refuses to start, with the reason: exit 1 when the bundle differs from the "
         "recorded one or none was recorded, 2 when something is missing or cannot be opened. AVSTAND_WORKERS "
         "sets the worker processes (default 2). Per-client limits, per worker: AVSTAND_CLIENT_CONCURRENCY (calls in "
-        "progress, default 32), AVSTAND_CLIENT_RECORDS_PER_SECOND (default 200), AVSTAND_CLIENT_BURST (records at "
-        "once, default 1000), AVSTAND_BODY_SECONDS (to send a body, default 10); AVSTAND_MIN_FREE_MB (free disk "
-        "below which the service reports not ready, default 512).",
+        "progress), AVSTAND_CLIENT_RECORDS_PER_SECOND, AVSTAND_CLIENT_BURST (records at once), AVSTAND_BODY_SECONDS "
+        "(to send a body); AVSTAND_MIN_FREE_MB (free disk below which the service reports not ready). Their "
+        "defaults: serving/_limits.py and the README's Operating it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -37,7 +37,11 @@ def run(args: argparse.Namespace) -> int:
     from serving import AssessmentLog, LogUnavailableError, NoProductionModelError, load_production
     from serving._bento_store import BUNDLE_DIGEST_ENV
     from serving._limits import Limits, LimitsError
-
+    workers = os.environ.get("AVSTAND_WORKERS", "2")
+    if not (workers.isascii() and workers.isdigit() and int(workers) >= 1):
+        print(f"avstand serve: not starting: AVSTAND_WORKERS={workers!r}: a whole number of processes, at least 1",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         Limits.from_environment()  # read here too, so that a wrong setting is a message, not a dead worker
     except LimitsError as exc:

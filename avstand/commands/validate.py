@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import SpecError, load_spec
+from models import SpecError, load_spec, write_csv
 from register import RULES, ReadError, check_extract, format_summary, summarize, typed_extract
 
 log = logging.getLogger("avstand.validate")
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         log.info("no --as-of given: using the latest date in the file, %s", as_of)
     if args.problems is not None:
         args.problems.parent.mkdir(parents=True, exist_ok=True)
-        problems.to_csv(args.problems, index=False)
+        write_csv(problems, args.problems, overwrite=True)  # private and formula-safe, like every export
         log.info("wrote all %d problems to %s", len(problems), args.problems)
     if len(problems) or as_of is None:
         _print_problems(args.data, problems, args.show)

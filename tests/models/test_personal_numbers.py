@@ -15,13 +15,16 @@ WALKED_AROUND = ["811218.9876", "811218_9876", "811218/9876", "811218:9876", "19
                  "… har diagnos F32 (depression), pnr 811218.9876"]
 INVISIBLE = ["811218\u00a09876", "811218\u200b9876", "811218\t9876", "811218\n9876", "８１１２１８－９８７６",
              "811218\u00ad9876", "811218\u22129876"]
+# Found by a second reading: a decimal comma, a semicolon, long gaps, a URL encoded twice.
+SECOND_READING = ["811218,9876", "811218;9876", "811218    9876", "811218 -- 9876", "811218%252D9876",
+                  "['811218', '9876']"]
 PLAIN = ["811218-9876", "19500101-1187", "850101+1234", "198501011234", "case 850101-1234", "x811278-9876"]
 NOT_NUMBERS = ["case-4711", "2026-01-12", "cw-1042", "2026-01-12 - 2026-06-01", "from 2026-01-12 till 2026-06-01",
                "registered 2025-03-04, assessed 2026-01-12", "12345-67890-1", "occupation 5, county 01",
                "ref 123456789"]
 
 
-@pytest.mark.parametrize("text", WALKED_AROUND + INVISIBLE + PLAIN)
+@pytest.mark.parametrize("text", WALKED_AROUND + INVISIBLE + PLAIN + SECOND_READING)
 def test_a_personal_number_is_found_in_any_writing(text):
     assert looks_like_personal_number(text)
 

@@ -181,3 +181,10 @@ def test_an_overlap_of_spells_does_not_repeat_a_personal_number(clean_text):
     problems = _check(frame)
     assert "overlapping_spells" in set(problems["rule"])
     assert "1187" not in problems.to_string()
+
+
+def test_a_personal_number_in_another_column_is_not_repeated_in_its_problem(clean_text):
+    frame = clean_text.copy()
+    frame.loc[2, "age"] = "811218-9876"  # a shifted CSV
+    problems = _check(frame)
+    assert list(problems["row"]) == [3] and "9876" not in problems.to_string()

@@ -11,15 +11,12 @@ from contextlib import closing
 
 import pytest
 
-from serving import ApiKeyError, AssessmentLog, add_key, check_key, revoke_key
+from serving import ApiKeyError, add_key, check_key, revoke_key
 
 
 @pytest.fixture
-def log(tmp_path):
-    opened = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
-    opened.migrate()
-    yield opened
-    opened.close()
+def log(sqlite_log):
+    return sqlite_log
 
 
 def test_a_key_identifies_its_client_until_revoked(log):

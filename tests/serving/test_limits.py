@@ -59,14 +59,6 @@ def test_limits_are_read_from_the_environment():
     assert limits == Limits(concurrency=3, body_seconds=2.5)
 
 
-@pytest.fixture
-def sqlite_log(tmp_path):
-    log = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
-    log.migrate()
-    yield log
-    log.close()
-
-
 def test_readiness_says_why_a_worker_cannot_serve(sqlite_log):
     limiter = Limiter(Limits(concurrency=10))
     ready = Readiness(log=sqlite_log, limiter=limiter, capacity=2)

@@ -75,6 +75,25 @@ def test_a_large_call_does_not_hold_up_another_clients_call(production, tmp_path
     log.close()
 
 
+def test_a_call_whose_log_fails_part_way_answers_what_was_committed_and_no_more(production, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "log.db"
+    log = AssessmentLog(f"sqlite:///{path}")
+    log.migrate()
+    with sqlite3.connect(path) as db:  # the disk "fills" after 16 rows
+        db.execute("CREATE TRIGGER full BEFORE INSERT ON assessments WHEN (SELECT count(*) FROM assessments) >= 16 "
+                   "BEGIN SELECT RAISE(ABORT, 'full'); END")
+    pipeline = ScoringPipeline(production, log, chunk_records=16, client_records=16)
+    answers = asyncio.run(pipeline.assess(_records(48), client="bulk"))
+    assert [a is not None for a in answers] == [True] * 16 + [False] * 32
+    # Only the first chunk is in the log, and only its records were answered.
+    assert log.counts()["assessments"] == 16
+    assert {a["assessment_id"] for a in answers[:16]} == set(
+        sqlite3.connect(path).execute("SELECT id FROM assessments").fetchall()[i][0] for i in range(16))
+    log.close()
+
+
 def test_a_failed_commit_fails_every_call_in_the_batch(production, tmp_path):
     log = AssessmentLog(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every insert fails
     pipeline = ScoringPipeline(production, log)
