@@ -137,15 +137,22 @@ class AssessmentLog:
         """Close the database connections."""
         self.engine.dispose()
 
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The file of a SQLite log (None for a server database, an in-memory one or a SQLite URI)."""
+        url = self.engine.url
+        if url.get_backend_name() != "sqlite" or url.query.get("uri") or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
     def _create_private_file(self) -> None:
         # The log is pseudonymised personal data. SQLite would create the file with the umask's mode (often
         # 0644) and gives its -wal and -shm files the mode of the database file: so the file is made first.
-        url = self.engine.url
-        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        if self.sqlite_file is None:
             return
         # An existing file is left as it is; a missing folder is for the connection below to report.
         with contextlib.suppress(OSError):
-            os.close(os.open(url.database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            os.close(os.open(self.sqlite_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
     def _commit(self, *rows) -> list[str]:
         ids = [row.id for row in rows]  # read before the commit expires the instances

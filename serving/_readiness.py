@@ -54,8 +54,7 @@ class Readiness:
 
     def free_mb(self) -> int | None:
         """Free space on the disk of a SQLite log file, in MB (None for a server database)."""
-        url = self.log.engine.url
-        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        if self.log.sqlite_file is None:
             return None
-        folder = Path(url.database).resolve().parent
+        folder = self.log.sqlite_file.resolve().parent
         return shutil.disk_usage(folder if folder.exists() else Path(os.getcwd())).free // 2**20

@@ -156,7 +156,7 @@ def open_log(command: str, *, create: bool = False) -> AssessmentLog | int:
         return _bad(f"AVSTAND_DATABASE_URL cannot be used: its database driver {exc.name} is not installed", command)
     except SQLAlchemyError as exc:  # never echo the URL: it may hold a password
         return _bad(f"AVSTAND_DATABASE_URL cannot be used: {type(exc).__name__}", command)
-    if not create and _missing_sqlite_file(url):  # opening it would create an empty database file
+    if not create and log.sqlite_file is not None and not log.sqlite_file.exists():  # opening would create it
         log.close()
         return _bad(f"no assessment log at {url.database}", command)
     return log
@@ -226,8 +226,3 @@ def _bad(message: str, command: str = "log") -> int:
     print(f"avstand {command}: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
-
-def _missing_sqlite_file(url) -> bool:
-    if url.get_backend_name() != "sqlite" or url.query.get("uri") or url.database in (None, "", ":memory:"):
-        return False
-    return not Path(url.database).exists()
