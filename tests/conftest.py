@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -171,3 +173,23 @@ def migrated_log(fresh_log):
 # Hypothesis runs the same examples every time: a test result must not depend on the day it runs.
 settings.register_profile("avstand", derandomize=True, print_blob=True)
 settings.load_profile("avstand")
+
+
+
+_SERVICE_FIXTURES = {"server", "pg_server", "limited"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Mark each test with its tier from what it uses: ``service`` when it starts the real service (a fixture
+    above, or its module makes a ``support.Server``), ``model`` when it needs the session's trained model."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & _SERVICE_FIXTURES or "Server(" in _module_source(item.module):
+            item.add_marker(pytest.mark.service)
+        if used & {"trained_store", "production_store"}:
+            item.add_marker(pytest.mark.model)
+
+
+@functools.cache
+def _module_source(module) -> str:
+    return Path(module.__file__).read_text(encoding="utf-8")

@@ -15,13 +15,53 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-__all__ = ["Server", "free_port", "register_flawed_candidate", "run_avstand"]
+__all__ = ["Server", "avstand_in_process", "free_port", "register_flawed_candidate", "run_avstand"]
 
 
 def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:
     """The ``avstand`` program as a user runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=900, check=False)
+
+
+def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
+    """``avstand`` through ``main(argv)`` in this process, with ``env`` as the whole environment and ``cwd`` as
+    the working folder, both restored afterwards: the same program without the seconds of imports a new
+    process pays.
+
+    Only for commands that keep no process-wide state between calls: not ``serve`` (a process of its own),
+    nor ``score``, ``promote``, ``release`` or ``rollback``, since BentoML fixes its model store's location the
+    first time it is used.
+    """
+    import contextlib
+    import io
+    import logging
+
+    import mlflow
+
+    from avstand.cli import main
+
+    saved_env, saved_cwd, saved_uri = dict(os.environ), os.getcwd(), mlflow.get_tracking_uri()
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update({k: str(v) for k, v in env.items()})
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: --help, --version and usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        mlflow.set_tracking_uri(saved_uri)
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+    return subprocess.CompletedProcess(["avstand", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
 def free_port() -> int:

@@ -134,6 +134,7 @@ def test_too_small_an_extract_is_a_clear_error(run, tmp_path):
     assert "at least" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # the same property on a small register is in test_reproducible.py, in `make test`
 def test_the_same_inputs_give_the_same_model(run):
     again = avstand("train", "--data", run["folder"] / "register.parquet", "--as-of", "2026-06-30",
                     cwd=run["folder"], env=run["env"])
