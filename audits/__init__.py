@@ -8,7 +8,7 @@ from audits._calibration import calibration_audit
 from audits._evaluate import Scored, evaluate_candidate
 from audits._fairness import DECISIONS, decision_labels, fairness_audit
 from audits._gates import DEFAULT_GATES_PATH, GATE_NAMES, Gates, GatesError, load_gates
-from audits._groups import REGISTRATION_TIME, audit_groups
+from audits._groups import audit_groups
 from audits._quality import data_drift, version_changes
 from audits._report import write_reports
 from audits._verdicts import evaluate_gates
@@ -17,7 +17,6 @@ __all__ = [
     "DECISIONS",
     "DEFAULT_GATES_PATH",
     "GATE_NAMES",
-    "REGISTRATION_TIME",
     "AuditError",
     "AuditInputs",
     "Gates",

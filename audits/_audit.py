@@ -20,7 +20,7 @@ from mlflow.tracking import MlflowClient
 from audits._evaluate import Scored, evaluate_candidate
 from audits._gates import load_gates
 from audits._report import write_reports
-from models import Scorer
+from models import Scorer, assess
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -61,12 +61,12 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
         profile = _json_artifact(client, run.info.run_id, "training/data_profile.json", tmp)
         scorer = _scorer(candidate.version, tmp)
         records = test_set.loc[:, [*scorer.spec.features, "registered_on", "assessed_on"]]
-        scored = _scored(scorer.predict(records), profile, "candidate")
+        scored = _scored(assess(scorer, records, with_reasons=False).to_frame(), profile, "candidate")
         prod = None
         if production is not None:
             prod_profile = _json_artifact(client, production.run_id, "training/data_profile.json", tmp)
-            prod = _scored(_scorer(production.version, tmp).predict(records), prod_profile,
-                           f"production (version {production.version})")
+            prod = _scored(assess(_scorer(production.version, tmp), records, with_reasons=False).to_frame(),
+                           prod_profile, f"production (version {production.version})")
     log.info("version %s: %d test rows rescored with its bundle; production: %s", candidate.version, len(test_set),
              f"version {production.version}" if prod else "none")
     return AuditInputs(version=int(candidate.version), run=run, test_set=test_set, scorer=scorer, candidate=scored,

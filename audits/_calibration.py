@@ -14,8 +14,7 @@ from scipy.special import expit, logit
 from sklearn.metrics import roc_auc_score
 
 from audits._bootstrap import person_replicates, summarise_draws
-from audits._groups import REGISTRATION_TIME
-from models import ECE_BINS, binary_metrics
+from models import ECE_BINS, REGISTRATION_TIME, binary_metrics
 
 __all__ = ["calibration_audit"]
 

@@ -15,10 +15,10 @@ from audits._calibration import calibration_audit
 from audits._comparison import auc_loss, disparity_changes
 from audits._fairness import decision_labels, fairness_audit
 from audits._gates import Gates
-from audits._groups import REGISTRATION_TIME, audit_groups
+from audits._groups import audit_groups
 from audits._quality import data_drift, version_changes
 from audits._verdicts import evaluate_gates
-from models import REGISTRATION_BANDS, FeatureSpec, reliability_curve
+from models import REGISTRATION_BANDS, REGISTRATION_TIME, FeatureSpec, reliability_curve
 
 __all__ = ["Scored", "evaluate_candidate"]
 

@@ -6,9 +6,10 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from models._yaml import load_yaml_model
+from models import StrictModel as _Strict
+from models import load_yaml_model
 
 __all__ = ["DEFAULT_GATES_PATH", "GATE_NAMES", "Gate", "Gates", "GatesError", "load_gates"]
 
@@ -20,10 +21,6 @@ GATE_NAMES = ("calibration_overall", "calibration_by_registration_time", "calibr
 
 class GatesError(ValueError):
     """A gates file that cannot be used."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Bootstrap(_Strict):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from audits._gates import GatesError
-from models import AuditBands, FeatureSpec, registration_band
+from models import REGISTRATION_TIME, FeatureSpec, audit_group, registration_band
 
-__all__ = ["REGISTRATION_TIME", "audit_groups"]
-
-REGISTRATION_TIME = "registration_time"
+__all__ = ["audit_groups"]
 
 
 def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
@@ -28,19 +25,12 @@ def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
     Returns
     -------
     pandas.DataFrame
-        Columns: each audit feature, ``registration_time``, then each intersection.
+        Columns: each audit feature (``models.audit_group``: a missing value is the group ``missing``),
+        ``registration_time``, then each intersection.
     """
     out = pd.DataFrame(index=records.index)
     for name in spec.audit_features:
-        feature, column = spec.features[name], records[name]
-        if isinstance(feature.audit, AuditBands):
-            banded = pd.cut(pd.to_numeric(column), bins=feature.audit.bands, right=False,
-                            labels=feature.audit.labels())
-            out[name] = banded.astype(object).fillna("outside bands").astype(str)
-        elif feature.type == "boolean":
-            out[name] = np.where(column.astype(bool), "true", "false")
-        else:
-            out[name] = column.astype(str)
+        out[name] = audit_group(records[name], spec.features[name])
     days = (pd.to_datetime(records["assessed_on"]) - pd.to_datetime(records["registered_on"])).dt.days
     out[REGISTRATION_TIME] = registration_band(days.to_numpy())
     for left, right in intersections:

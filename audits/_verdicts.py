@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from scipy.stats import norm
 
 from audits._gates import Gate, Gates
-from audits._groups import REGISTRATION_TIME
+from models import REGISTRATION_TIME
 
 __all__ = ["evaluate_gates"]
 

@@ -101,7 +101,8 @@ def truth_gaps(test_set: pd.DataFrame, spec) -> dict:
     by band and by group of the main audit groupings. A gate refusing a model that is truly within every
     tolerance is a false refusal; refusing one that truly is not (a labour market that turned between the
     calibration and test periods) is a correct one."""
-    from audits import REGISTRATION_TIME, audit_groups
+    from audits import audit_groups
+    from models import REGISTRATION_TIME
 
     gap = test_set["p_model"].to_numpy() - test_set["p_oracle"].to_numpy()
     groups = audit_groups(test_set, spec=spec)
@@ -124,7 +125,8 @@ def truly_sound(gaps: dict, gates) -> bool:
 def _planted(inputs, gates, policy, rotation: int, only: tuple[str, ...] | None = None) -> dict[str, dict]:
     """The truth and the planted model faults, judged on the sound version's test rows: on the trained
     model (its own errors may add to or offset the fault) and on the truth (a fault of exactly that size)."""
-    from audits import REGISTRATION_TIME, Scored, audit_groups, evaluate_candidate
+    from audits import Scored, audit_groups, evaluate_candidate
+    from models import REGISTRATION_TIME
 
     test_set = inputs.test_set
     days = (pd.to_datetime(test_set["assessed_on"]) - pd.to_datetime(test_set["registered_on"])).dt.days.to_numpy()

@@ -1,13 +1,23 @@
 """The shared core: what a model is.
 
-The feature spec, the outcome definition, preprocessing from a raw record, the calibrator, the outcome
-policy and the scoring bundle (``Scorer``). The MLflow wrapper lives in ``models.bundle`` (imported on
+The feature spec, the contract's written forms (booleans, dates, table files), the outcome definition,
+audit groups, preprocessing from a raw record, the calibrator, the outcome policy, the scoring bundle
+(``Scorer``) and the one assessment path on it (``assess``). The MLflow wrapper lives in ``models.bundle`` (imported on
 its own, since it pulls in MLflow). ``training``, ``audits`` and ``serving`` build on this package and
 never on each other's internals.
 """
 
 from models._assess import Assessed, assess
 from models._calibrator import Calibrator
+from models._contract import (
+    BOOLEAN_TEXT,
+    BOOLEANS,
+    FIRST_DAY,
+    ISO_DATE,
+    LAST_DAY,
+    TABLE_FORMATS,
+    as_boolean,
+)
 from models._features import (
     DERIVED_FEATURES,
     RecordError,
@@ -16,7 +26,8 @@ from models._features import (
     model_matrix,
     prepare,
 )
-from models._files import formula_safe, write_atomically, write_csv
+from models._files import file_digest, formula_safe, write_atomically, write_csv
+from models._groups import MISSING, OUTSIDE_BANDS, REGISTRATION_TIME, audit_group, known_groups
 from models._metrics import ECE_BINS, binary_metrics, metrics_by_band, reliability_curve
 from models._outcome import (
     EXIT_REASONS,
@@ -27,7 +38,7 @@ from models._outcome import (
 )
 from models._personal_numbers import looks_like_personal_number
 from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
-from models._reasons import reasons
+from models._reasons import REASON_FIELDS, TOP_REASONS, reason_columns, reasons
 from models._scorer import BundleError, Scorer
 from models._spec import (
     DEFAULT_SPEC_PATH,
@@ -38,17 +49,30 @@ from models._spec import (
     SpecError,
     load_spec,
 )
+from models._strict import StrictModel
+from models._yaml import load_yaml_model
 
 __all__ = [
+    "BOOLEANS",
+    "BOOLEAN_TEXT",
     "DEFAULT_POLICY_PATH",
     "DEFAULT_SPEC_PATH",
     "DERIVED_FEATURES",
     "ECE_BINS",
     "EXIT_REASONS",
+    "FIRST_DAY",
     "HORIZON_DAYS",
+    "ISO_DATE",
+    "LAST_DAY",
+    "MISSING",
     "OUTCOMES",
+    "OUTSIDE_BANDS",
+    "REASON_FIELDS",
     "REGISTRATION_BANDS",
+    "REGISTRATION_TIME",
     "SUCCESS_REASONS",
+    "TABLE_FORMATS",
+    "TOP_REASONS",
     "Assessed",
     "AuditBands",
     "BundleError",
@@ -62,17 +86,24 @@ __all__ = [
     "RecordError",
     "Scorer",
     "SpecError",
+    "StrictModel",
+    "as_boolean",
     "assess",
+    "audit_group",
     "binary_metrics",
     "categorical_indices",
+    "file_digest",
     "formula_safe",
+    "known_groups",
     "load_policy",
     "load_spec",
+    "load_yaml_model",
     "looks_like_personal_number",
     "metrics_by_band",
     "model_columns",
     "model_matrix",
     "prepare",
+    "reason_columns",
     "reasons",
     "registration_band",
     "reliability_curve",

@@ -9,18 +9,16 @@ seasonal).
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 import pandas as pd
 
+from models._contract import ISO_DATE, as_boolean
 from models._spec import FeatureSpec
 
 __all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_columns", "model_matrix", "prepare"]
 
 DERIVED_FEATURES = ("days_registered", "assessment_month")
-_TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class RecordError(ValueError):
@@ -100,10 +98,9 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
             if values.dtype == bool:
                 out[name] = values.astype(float)
                 continue
-            is_true = np.fromiter((v in _TRUE for v in values), bool, len(values))
-            is_false = np.fromiter((v in _FALSE for v in values), bool, len(values))
-            _refuse(records, name, ~(is_true | is_false), "expected true or false")
-            out[name] = is_true.astype(float)
+            read = [as_boolean(v) for v in values]
+            _refuse(records, name, np.array([v is None for v in read], dtype=bool), "expected true or false")
+            out[name] = np.array(read, dtype=float)
         else:
             if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
                 values = column.to_numpy(dtype=float, na_value=np.nan)
@@ -131,7 +128,7 @@ def _dates(records: pd.DataFrame, name: str) -> np.ndarray:
         _refuse(records, name, np.isnat(parsed), "a date written YYYY-MM-DD")
         return parsed
     values = column.to_numpy(dtype=object)
-    well_formed = np.fromiter((isinstance(v, str) and _ISO_DATE.fullmatch(v) is not None for v in values), bool,
+    well_formed = np.fromiter((isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in values), bool,
                               len(values))
     _refuse(records, name, ~well_formed, "a date written YYYY-MM-DD")
     try:

@@ -1,4 +1,4 @@
-"""Write a file whole or not at all, readable by its owner only; CSV that no spreadsheet runs.
+"""Write a file whole or not at all, readable by its owner only; CSV that no spreadsheet runs; a file's SHA-256.
 
 Exports, archives and register extracts hold (pseudonymised) personal data, so every file is written
 mode 0600 whatever the umask, under a temporary name created exclusively (``O_EXCL``) in the target's
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -21,7 +22,8 @@ from typing import BinaryIO
 
 import pandas as pd
 
-__all__ = ["CSV_LINE_END", "FORMULA_STARTS", "PRIVATE_MODE", "formula_safe", "write_atomically", "write_csv"]
+__all__ = ["CSV_LINE_END", "FORMULA_STARTS", "PRIVATE_MODE", "file_digest", "formula_safe", "write_atomically",
+           "write_csv"]
 
 PRIVATE_MODE = 0o600
 # Where a file system has no hard links, ``overwrite=False`` falls back to checking, then renaming.
@@ -141,3 +143,21 @@ def write_csv(frame: pd.DataFrame, path: Path, *, overwrite: bool, durable: bool
     safe = formula_safe(frame)
     write_atomically(path, lambda handle: safe.to_csv(handle, mode="wb", index=False, lineterminator=CSV_LINE_END),
                      overwrite=overwrite, durable=durable)
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (hex), as ``sha256sum`` prints it: a bundle file's or an extract's fingerprint.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    str
+    """
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:  # in blocks: an extract can be larger than memory allows twice
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

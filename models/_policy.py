@@ -6,9 +6,10 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from models._outcome import REGISTRATION_BANDS, registration_band
+from models._strict import StrictModel
 from models._yaml import load_yaml_model
 
 __all__ = ["DEFAULT_POLICY_PATH", "OUTCOMES", "Cutoffs", "Policy", "PolicyError", "load_policy"]
@@ -22,8 +23,8 @@ class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the rule."""
 
 
-class Cutoffs(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Cutoffs(StrictModel):
+    model_config = ConfigDict(populate_by_name=True)  # A, B, C in the file; a, b, c in code
 
     too_close: float = Field(gt=0, lt=1)
     a: float = Field(alias="A", gt=0, lt=1)
@@ -37,10 +38,8 @@ class Cutoffs(BaseModel):
         return self
 
 
-class Policy(BaseModel):
+class Policy(StrictModel):
     """A versioned table of cut-offs, by registration-time band."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str = Field(min_length=1)
     description: str = ""

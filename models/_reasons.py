@@ -10,10 +10,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from models._contract import as_boolean
 from models._features import model_columns, model_matrix, prepare
 from models._scorer import Scorer
 
-__all__ = ["reasons"]
+__all__ = ["REASON_FIELDS", "TOP_REASONS", "reason_columns", "reasons"]
+
+# What an answer, the log and a scored file show of a reason (not its contribution or the raw value).
+REASON_FIELDS = ("feature", "direction", "sv", "en")
+# Reasons per assessment, online and in a scored file alike.
+TOP_REASONS = 3
 
 # Labels of the derived features, which the spec does not declare.
 _DERIVED = {
@@ -26,14 +32,14 @@ _YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
 def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | None = None,
-            matrix: np.ndarray | None = None, top: int = 3) -> list[list[dict]]:
+            matrix: np.ndarray | None = None, top: int = TOP_REASONS) -> list[list[dict]]:
     """The ``top`` features that move each record's score most, with direction and sentences.
 
     Parameters
     ----------
     scorer : Scorer
     records : pandas.DataFrame
-        Raw records, as for ``Scorer.predict``.
+        Raw records, as for ``models.assess``.
     inputs : pandas.DataFrame, optional
         ``prepare(records)`` when the caller has it already (scoring and explaining the same records should
         not validate them twice).
@@ -73,6 +79,12 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
     return out
 
 
+def reason_columns(top: int = TOP_REASONS) -> list[str]:
+    """The columns of ``top`` reasons side by side: ``reason_1_feature``, ``reason_1_direction``, ...,
+    ``reason_{top}_en`` (``REASON_FIELDS`` of each)."""
+    return [f"reason_{k}_{field}" for k in range(1, top + 1) for field in REASON_FIELDS]
+
+
 def _label(scorer: Scorer, name: str, lang: str) -> str:
     if name in _DERIVED:
         return _DERIVED[name][lang]
@@ -87,7 +99,7 @@ def _show(scorer: Scorer, name: str, value, lang: str) -> str:
     feature = scorer.spec.features[name]
     if feature.type == "boolean":
         yes, no = _YES_NO[lang]
-        return yes if value in (True, "true", "True", 1, 1.0) else no
+        return yes if as_boolean(value) else no
     if feature.type == "number":
         return f"{float(value):g}"
     label = feature.value_labels.get(str(value))

@@ -22,6 +22,7 @@ import yaml
 
 from models._calibrator import Calibrator
 from models._features import model_columns, model_matrix
+from models._files import file_digest
 from models._policy import Policy, load_policy
 from models._spec import FeatureSpec, load_spec
 
@@ -59,16 +60,6 @@ class Scorer:
         """Calibrated probabilities for prepared inputs or their ``model_matrix``."""
         return self.calibrator.apply(self.raw_score(inputs))
 
-    def predict(self, records: pd.DataFrame) -> pd.DataFrame:
-        """Score raw records: ``probability``, ``outcome``, ``level``, ``days_registered`` (``models.assess``
-        without reasons)."""
-        from models._assess import assess  # the one assessment path; it imports this module
-
-        assessed = assess(self, records, with_reasons=False)
-        return pd.DataFrame({"probability": assessed.probability, "outcome": assessed.outcome,
-                             "level": assessed.level, "days_registered": assessed.days_registered},
-                            index=records.index)
-
     def contributions(self, inputs: pd.DataFrame | np.ndarray) -> pd.DataFrame:
         """The booster's own per-feature contributions to the log-odds (SHAP values), plus ``bias``, for
         prepared inputs or their ``model_matrix``."""
@@ -89,7 +80,7 @@ class Scorer:
         (folder / "policy.yaml").write_text(
             yaml.safe_dump(self.policy.model_dump(mode="json", by_alias=True), allow_unicode=True, sort_keys=False),
             encoding="utf-8")
-        manifest = {name: _sha256(folder / name) for name in _FILES}
+        manifest = {name: file_digest(folder / name) for name in _FILES}
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         return folder
 
@@ -106,14 +97,14 @@ class Scorer:
             path = folder / name
             if not path.is_file():
                 raise BundleError(f"bundle {folder}: {name} is missing")
-            files[name] = _sha256(path)
+            files[name] = file_digest(path)
             if files[name] != manifest.get(name):
                 raise BundleError(f"bundle {folder}: {name} does not match its recorded checksum (altered?)")
         booster = lgb.Booster(model_str=(folder / "booster.txt").read_text(encoding="utf-8"))
         calibrator = Calibrator.from_dict(json.loads((folder / "calibrator.json").read_text(encoding="utf-8")))
         spec, policy = load_spec(folder / "feature_spec.yaml"), load_policy(folder / "policy.yaml")
         # Hashed again after parsing: the sums (and the digest reported) are those of what was parsed.
-        if any(_sha256(folder / name) != files[name] for name in _FILES):
+        if any(file_digest(folder / name) != files[name] for name in _FILES):
             raise BundleError(f"bundle {folder}: a file changed while it was loaded")
         return cls(booster=booster, calibrator=calibrator, spec=spec, policy=policy, files=files)
 
@@ -134,7 +125,3 @@ def bundle_digest(files: Mapping[str, str]) -> str:
     """
     lines = "".join(f"{files[name]}  {name}\n" for name in sorted(files))
     return hashlib.sha256(lines.encode("utf-8")).hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

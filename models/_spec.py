@@ -8,8 +8,9 @@ import math
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from models._strict import StrictModel
 from models._yaml import load_yaml_model
 
 __all__ = [
@@ -33,16 +34,12 @@ class SpecError(ValueError):
     """A feature spec that cannot be used; the message names the file, the feature and the rule."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
+class Label(StrictModel):
     sv: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
 
-class AuditBands(_Strict):
+class AuditBands(StrictModel):
     """Half-open bands ``[b0, b1), [b1, b2), ...`` that group a number for audits."""
 
     bands: list[float] = Field(min_length=2)
@@ -64,7 +61,7 @@ class AuditBands(_Strict):
         return out
 
 
-class Feature(_Strict):
+class Feature(StrictModel):
     """One feature column of the register extract."""
 
     type: Literal["category", "number", "boolean"]
@@ -104,7 +101,7 @@ class Feature(_Strict):
         return self
 
 
-class FeatureSpec(_Strict):
+class FeatureSpec(StrictModel):
     """The feature columns of a register extract, in order.
 
     Use :func:`load_spec` to read one from YAML.

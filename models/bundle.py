@@ -6,6 +6,7 @@ from pathlib import Path
 import mlflow.pyfunc
 import pandas as pd
 
+from models._assess import assess
 from models._scorer import Scorer
 
 __all__ = ["ENTRY_POINT", "AvstandModel"]
@@ -23,4 +24,4 @@ class AvstandModel(mlflow.pyfunc.PythonModel):
     # No MLflow signature: MLflow's schema enforcement refuses an integer where a float is declared, so
     # records are checked by ``models.prepare`` instead, which names the row, column, value and rule.
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        return self.scorer.predict(model_input)
+        return assess(self.scorer, model_input, with_reasons=False).to_frame()

@@ -7,13 +7,12 @@ An extract holds one row per registration spell (``person_id``, ``registered_on`
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from models import FeatureSpec, load_spec
+from models import FeatureSpec, file_digest, load_spec
 from register._coverage import observed_from
 from register._earlier import extract_as_of
 from register._parse import parse_extract
@@ -33,7 +32,6 @@ __all__ = [
     "ReadError",
     "check_extract",
     "extract_as_of",
-    "file_digest",
     "find_problems",
     "format_summary",
     "load_extract",
@@ -69,15 +67,6 @@ class Extract:
     spec: FeatureSpec
     path: Path
     sha256: str
-
-
-def file_digest(path: str | Path) -> str:
-    """SHA-256 of a file's bytes: the extract's fingerprint."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_extract(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models import EXIT_REASONS, FeatureSpec
-from register._validate import BOOLEANS, SPELL_COLUMNS, parse_dates
+from models import BOOLEANS, EXIT_REASONS, FeatureSpec
+from register._validate import SPELL_COLUMNS, parse_dates
 
 __all__ = ["parse_extract"]
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import EXIT_REASONS, FeatureSpec
+from models import BOOLEAN_TEXT, EXIT_REASONS, FeatureSpec
 
 __all__ = ["NUMBER_BINS", "profile"]
 
@@ -48,7 +48,7 @@ def profile(frame: pd.DataFrame, *, spec: FeatureSpec, since: dt.date | None = N
         else:
             values = column.dropna().astype(object)
             if feature.type == "boolean":
-                values = values.map({True: "true", False: "false"})
+                values = values.map(BOOLEAN_TEXT)
             shares = {str(k): float(v) for k, v in values.value_counts(normalize=True).sort_index().items()}
         out["features"][name] = {"shares": shares, "missing": missing}
     reasons = frame["exit_reason"].astype(object).fillna("open").value_counts(normalize=True)

@@ -15,9 +15,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["ReadError", "read_text_table"]
+from models import TABLE_FORMATS
 
-FORMATS = (".csv", ".parquet")
+__all__ = ["ReadError", "read_text_table"]
 
 
 class ReadError(ValueError):
@@ -37,7 +37,7 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         than its header.
     """
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
+    if path.suffix.lower() not in TABLE_FORMATS:
         raise ReadError(f"{path}: expected a .csv or .parquet file")
     if not path.is_file():
         raise ReadError(f"{path}: no such file")

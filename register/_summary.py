@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from models import EXIT_REASONS, REGISTRATION_BANDS, AuditBands, registration_band
+from models import EXIT_REASONS, REGISTRATION_BANDS, audit_group, registration_band
 from register._coverage import observed_from
 from register._survival import success_share
 
@@ -35,15 +35,8 @@ def summarize(extract: Extract) -> dict[str, Any]:
     bands = pd.Series(registration_band(days)).value_counts(normalize=True)
     groups: dict[str, dict[str, float]] = {}
     for name in extract.spec.audit_features:
-        feature = extract.spec.features[name]
-        column = stock[name]
-        if isinstance(feature.audit, AuditBands):
-            cut = pd.cut(column, bins=feature.audit.bands, right=False, labels=feature.audit.labels())
-            column = cut
-        if feature.type == "boolean":
-            column = column.map({True: "true", False: "false"})
-        shares = column.astype(object).value_counts(normalize=True, dropna=False)
-        groups[name] = {str(k): float(v) for k, v in shares.sort_index(key=lambda s: s.astype(str)).items()}
+        shares = audit_group(stock[name], extract.spec.features[name]).value_counts(normalize=True)
+        groups[name] = {str(k): float(v) for k, v in shares.sort_index().items()}
     start = observed_from(frame)
     chances = {}
     for landmark in LANDMARK_DAYS:

@@ -11,9 +11,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from models import EXIT_REASONS, FeatureSpec, looks_like_personal_number
+from models import BOOLEANS, EXIT_REASONS, FIRST_DAY, ISO_DATE, LAST_DAY, FeatureSpec, looks_like_personal_number
 
-__all__ = ["BOOLEANS", "PROBLEM_COLUMNS", "RULES", "SPELL_COLUMNS", "find_problems", "parse_dates"]
+__all__ = ["PROBLEM_COLUMNS", "RULES", "SPELL_COLUMNS", "find_problems", "parse_dates"]
 
 SPELL_COLUMNS = ("person_id", "registered_on", "exited_on", "exit_reason")
 PROBLEM_COLUMNS = ("row", "column", "value", "rule", "message")
@@ -26,12 +26,12 @@ RULES = {
     "missing_value": "a required value is empty",
     "personal_identity_number": "person_id must be a pseudonymous id, never a personal identity or coordination "
                                 "number (the value is not repeated)",
-    "bad_date": "a date must be written YYYY-MM-DD and lie between 1900-01-01 and 2199-12-31",
+    "bad_date": f"a date must be written YYYY-MM-DD and lie between {FIRST_DAY} and {LAST_DAY}",
     "unknown_category": "the value is not one of the allowed values",
     "not_a_number": "a number must be written as a plain decimal (no NaN, Infinity or separators)",
     "not_an_integer": "the feature takes whole numbers only",
     "out_of_range": "the number lies outside the spec's min and max",
-    "not_a_boolean": "a boolean must be written true or false",
+    "not_a_boolean": f"a boolean must be written {' or '.join(BOOLEANS)}",
     "exit_before_registration": "exited_on is before registered_on",
     "exit_date_without_reason": "exited_on is given but exit_reason is empty",
     "exit_reason_without_date": "exit_reason is given but exited_on is empty",
@@ -40,10 +40,7 @@ RULES = {
     "overlapping_spells": "the spell overlaps an earlier spell of the same person",
 }
 
-_DATE = r"\d{4}-\d{2}-\d{2}"
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-BOOLEANS = {"true": True, "false": False, "True": True, "False": False}
-_FIRST_DAY, _LAST_DAY = pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31")
 
 
 def find_problems(
@@ -112,9 +109,9 @@ def parse_dates(text: np.ndarray) -> tuple[pd.Series, np.ndarray]:
     # A register has a few thousand distinct dates in millions of rows: parse each distinct text once.
     codes, distinct = pd.factorize(np.asarray(text, dtype=object))
     series = pd.Series(distinct, dtype=object)
-    shaped = series.str.fullmatch(_DATE).fillna(False).to_numpy(dtype=bool)
+    shaped = series.str.fullmatch(ISO_DATE.pattern).fillna(False).to_numpy(dtype=bool)
     parsed = pd.to_datetime(series.where(shaped), format="%Y-%m-%d", errors="coerce")
-    in_range = ((parsed >= _FIRST_DAY) & (parsed <= _LAST_DAY)).to_numpy()
+    in_range = ((parsed >= pd.Timestamp(FIRST_DAY)) & (parsed <= pd.Timestamp(LAST_DAY))).to_numpy()
     # One resolution everywhere (pandas picks one by input otherwise).
     parsed = parsed.where(in_range).astype("datetime64[ns]").to_numpy()
     bad = (series != "").to_numpy() & ~in_range

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from models import write_atomically
+from models import TABLE_FORMATS, write_atomically
 
 __all__ = ["write_extract"]
 
@@ -22,7 +22,7 @@ def write_extract(frame: pd.DataFrame, path: str | Path) -> Path:
     never sees half of it) and is readable by its owner only (mode 0600).
     """
     path = Path(path)
-    if path.suffix.lower() not in (".csv", ".parquet"):
+    if path.suffix.lower() not in TABLE_FORMATS:
         raise ValueError(f"{path}: expected a .csv or .parquet file name")
     path.parent.mkdir(parents=True, exist_ok=True)
     columns = {}

@@ -6,12 +6,11 @@ Builds on ``models``; never on ``training`` or ``audits``.
 from serving._archive import RETENTION_MONTHS, ArchiveCheckError, archive_log, archive_preview
 from serving._batch import score_stock
 from serving._bento_store import NoProductionModelError, Production, load_production
-from serving._export import EXPORT_FORMATS, export_log
+from serving._export import export_log
 from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key
 from serving._log import AssessmentLog, LogUnavailableError, database_url, fingerprint
 
 __all__ = [
-    "EXPORT_FORMATS",
     "RETENTION_MONTHS",
     "ApiKeyError",
     "ArchiveCheckError",

@@ -21,9 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import write_atomically, write_csv
-from register import file_digest
-from serving._export import EXPORT_FORMATS
+from models import TABLE_FORMATS, file_digest, write_atomically, write_csv
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
@@ -155,9 +153,9 @@ def _check(before: dt.date, output: Path, today: dt.date | None) -> Path:
         raise ValueError(f"cannot archive before {before}: the log keeps every assessment for at least "
                          f"{RETENTION_MONTHS} months, so on {today} the cut-off may be {latest} at the latest")
     output = Path(output)
-    if output.suffix.lower() not in EXPORT_FORMATS:
+    if output.suffix.lower() not in TABLE_FORMATS:
         raise ValueError(f"cannot archive to {output.suffix or 'a file without a suffix'!r}: "
-                         f"use one of {', '.join(EXPORT_FORMATS)}")
+                         f"use one of {', '.join(TABLE_FORMATS)}")
     if not output.parent.is_dir():  # refused in a dry run too, not only when the archive is written
         raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(output.parent))
     if not os.access(output.parent, os.W_OK):

@@ -16,24 +16,17 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 import pandas as pd
 
-from models import assess
+from models import TOP_REASONS, assess, reason_columns
 from register import stock_on
 from serving._bento_store import Production
 
-__all__ = ["REASON_FIELDS", "TOP_REASONS", "reason_columns", "score_stock"]
+__all__ = ["score_stock"]
 
 log = logging.getLogger("avstand.score")
 
-TOP_REASONS = 3
-REASON_FIELDS = ("feature", "direction", "sv", "en")
 # Rows per chunk: large without reasons (one booster call amortises its set-up), small with reasons
 # (TreeSHAP costs about 1.5 ms a row, so progress can be shown every few seconds).
 _CHUNK = {False: 25_000, True: 2_000}
-
-
-def reason_columns(top: int = TOP_REASONS) -> list[str]:
-    """The reason columns of ``score_stock(..., with_reasons=True)``: ``reason_1_feature`` ... ``reason_3_en``."""
-    return [f"reason_{k}_{field}" for k in range(1, top + 1) for field in REASON_FIELDS]
 
 
 def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: dt.date,
@@ -117,12 +110,4 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
 
 def _score_chunk(production: Production, records: pd.DataFrame, with_reasons: bool) -> pd.DataFrame:
     """What ``/score`` computes for these records (``models.assess``), as columns."""
-    assessed = assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS)
-    out = pd.DataFrame({"probability": assessed.probability, "outcome": assessed.outcome, "level": assessed.level,
-                        "days_registered": assessed.days_registered})
-    if with_reasons:
-        explained = assessed.reasons
-        for k in range(TOP_REASONS):
-            for field in REASON_FIELDS:
-                out[f"reason_{k + 1}_{field}"] = [row[k][field] if k < len(row) else None for row in explained]
-    return out
+    return assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS).to_frame()

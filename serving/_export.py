@@ -28,10 +28,16 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import (
+    BOOLEAN_TEXT,
     OUTCOMES,
     REGISTRATION_BANDS,
+    REGISTRATION_TIME,
+    TABLE_FORMATS,
     AuditBands,
     FeatureSpec,
+    as_boolean,
+    audit_group,
+    known_groups,
     load_spec,
     registration_band,
     write_atomically,
@@ -40,17 +46,14 @@ from models import (
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
-__all__ = ["EXPORT_FORMATS", "SMALL_GROUP", "banded_columns", "export_log", "override_rates_path", "small_groups"]
+__all__ = ["SMALL_GROUP", "banded_columns", "export_log", "override_rates_path", "small_groups"]
 
-EXPORT_FORMATS = (".csv", ".parquet")
-REGISTRATION_TIME = "registration_time"  # the audits' name for the registration-time grouping
 _LEVELS = ("A", "B", "C")
 _HEAD = ["id", "created_at", "client", "model_version", "policy_version", "input_fingerprint", "person_ref"]
 _TAIL = ["registered_on", "assessed_on", "days_registered", "registration_band", "probability", "outcome",
          "level", "reasons", "decision", "final_outcome", "final_level", "decision_reason", "caseworker",
          "decided_at", "n_decisions"]
 _RATE_COLUMNS = ["grouping", "group", "assessments", "decided", "overridden", "override_rate"]
-_TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
 SMALL_GROUP = 5  # the k of the banded export's k-anonymity figure: rows alike with fewer than k-1 others
 # The banded export's columns besides the audit features: no ids, exact dates, free text or caseworker.
 _BANDED_HEAD = ["created_month", "client", "model_version", "policy_version"]
@@ -111,9 +114,9 @@ def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path
         When an output file cannot be written.
     """
     output = Path(output)
-    if output.suffix.lower() not in EXPORT_FORMATS:
+    if output.suffix.lower() not in TABLE_FORMATS:
         raise ValueError(f"cannot export to {output.suffix or 'a file without a suffix'!r}: "
-                         f"use one of {', '.join(EXPORT_FORMATS)}")
+                         f"use one of {', '.join(TABLE_FORMATS)}")
     if start > end:
         raise ValueError(f"the period starts {start} after it ends {end}")
     rates_path = override_rates_path(output)
@@ -131,7 +134,7 @@ def export_log(log: AssessmentLog, *, start: dt.date, end: dt.date, output: Path
     else:
         text = written.copy()  # booleans as the register writes them: true / false
         for column in [c for c in text.columns if isinstance(text[c].dtype, pd.BooleanDtype)]:
-            text[column] = text[column].map({True: "true", False: "false"}).astype(object)
+            text[column] = text[column].map(BOOLEAN_TEXT).astype(object)
         write_csv(text, output, overwrite=overwrite)
     write_csv(rates, rates_path, overwrite=overwrite)
     decided, overridden = int(frame["decision"].notna().sum()), int((frame["decision"] == "override").sum())
@@ -195,7 +198,7 @@ def _banded(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         out[column] = frame[column]
     for name in spec.audit_features:
         if isinstance(spec.features[name].audit, AuditBands):
-            out[f"{name}_band"] = _audit_group(frame[name], spec, name)[0]
+            out[f"{name}_band"] = audit_group(frame[name], spec.features[name])
         else:
             out[name] = frame[name]
     for column in _BANDED_TAIL:
@@ -213,7 +216,7 @@ def _override_rates(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
          recommended),
     ]
     for name in spec.audit_features:
-        groupings.append((name, *_audit_group(frame[name], spec, name)))
+        groupings.append((name, audit_group(frame[name], spec.features[name]), known_groups(spec.features[name])))
     groupings.append((REGISTRATION_TIME, frame["registration_band"], [lb for lb, _, _ in REGISTRATION_BANDS]))
     decided, overridden = frame["decision"].notna(), frame["decision"] == "override"
     rows = []
@@ -225,21 +228,6 @@ def _override_rates(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
             rows.append((grouping, group, int(member.sum()), n_decided, n_overridden,
                          n_overridden / n_decided if n_decided else np.nan))
     return pd.DataFrame(rows, columns=_RATE_COLUMNS)
-
-
-def _audit_group(column: pd.Series, spec: FeatureSpec, name: str) -> tuple[pd.Series, list[str]]:
-    # As the audits form their groups: numbers in their bands, booleans as true/false, categories as text.
-    feature = spec.features[name]
-    if isinstance(feature.audit, AuditBands):
-        labels = feature.audit.labels()
-        banded = pd.cut(pd.to_numeric(column, errors="coerce"), bins=feature.audit.bands, right=False,
-                        labels=labels)
-        return banded.astype(object).where(banded.notna(), "outside bands").astype(str), labels
-    if feature.type == "boolean":
-        text = [("true" if v in _TRUE else "false") if _present(v) else "missing" for v in column]
-        return pd.Series(text, index=column.index, dtype=object), ["false", "true"]
-    text = [str(v) if _present(v) else "missing" for v in column]
-    return pd.Series(text, index=column.index, dtype=object), list(feature.values or [])
 
 
 def _read(log: AssessmentLog, start: dt.date, end: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -303,8 +291,8 @@ def _typed(values: pd.Series, kind: str, integer: bool) -> pd.Series:
         numbers = pd.Series([v if _present(v) else None for v in values], index=values.index, dtype="Float64")
         whole = integer and all(float(v).is_integer() for v in present)
         return numbers.astype("Int64") if whole else numbers
-    if kind == "boolean" and all(isinstance(v, bool | str) and (v in _TRUE or v in _FALSE) for v in present):
-        return pd.Series([v in _TRUE if _present(v) else None for v in values], index=values.index, dtype="boolean")
+    if kind == "boolean" and all(as_boolean(v) is not None for v in present):
+        return pd.Series([as_boolean(v) for v in values], index=values.index, dtype="boolean")
     text = [(v if isinstance(v, str) else json.dumps(v)) if _present(v) else None for v in values]
     return pd.Series(text, index=values.index, dtype=object)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from models import assess
+from models import REASON_FIELDS, assess
 from serving._bento_store import Production
 from serving._log import AssessmentLog, LogUnavailableError
 
@@ -155,7 +155,7 @@ class ScoringPipeline:
         model_version, policy_version = self.production.model_version, scorer.policy.version
         rows, answers = [], []
         for k, (i, record) in enumerate(flat):
-            short = [{key: r[key] for key in ("feature", "direction", "sv", "en")} for r in explained[k]]
+            short = [{key: r[key] for key in REASON_FIELDS} for r in explained[k]]
             features = {key: value for key, value in record.items() if key != "person_ref"}
             rows.append({"client": batch[i].client, "model_version": model_version, "policy_version": policy_version,
                          "features": features, "days_registered": int(days[k]), "probability": float(probability[k]),

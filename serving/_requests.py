@@ -8,7 +8,6 @@ looks like a Swedish personal identity number (or coordination number) is refuse
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -30,7 +29,16 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from models import OUTCOMES, FeatureSpec, load_spec, looks_like_personal_number
+from models import (
+    FIRST_DAY,
+    ISO_DATE,
+    OUTCOMES,
+    REASON_FIELDS,
+    FeatureSpec,
+    StrictModel,
+    load_spec,
+    looks_like_personal_number,
+)
 from serving._errors import MAX_ERRORS, bounded, shown
 
 __all__ = [
@@ -51,9 +59,6 @@ MAX_BATCH = 1000  # records per /score_batch call; larger stocks go through `avs
 AGENCY_TZ = ZoneInfo("Europe/Stockholm")
 _OWN_RULES = {"date_in_future", "before_registration", "level_rule", "personal_identity_number", "reason_required",
               "nul_character"}
-# The register contract's first day (register/_validate.py): an earlier date is no registration or assessment.
-FIRST_DAY = dt.date(1900, 1, 1)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # characters of a refused value repeated in an error
 
 
 def today() -> dt.date:
@@ -61,10 +66,12 @@ def today() -> dt.date:
     return dt.datetime.now(AGENCY_TZ).date()
 
 
-class _Strict(BaseModel):
+class _Strict(StrictModel):
+    # strict: nothing is coerced ("34" is no age, 1 is not true; a boolean is JSON true or false).
     # hide_input_in_errors: pydantic's own messages (which end up in tracebacks in the server log) never
-    # carry the input; our messages carry the value itself, except for person_ref.
-    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True)
+    # carry the input; our messages carry the value itself, except for person_ref. Not frozen: a request
+    # is read once, never kept, and BentoML subclasses these models for its input descriptors.
+    model_config = ConfigDict(frozen=False, strict=True, hide_input_in_errors=True)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -93,7 +100,7 @@ class _Strict(BaseModel):
 
 
 def _iso_text(value: Any) -> Any:
-    if not (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+    if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         raise PydanticCustomError("date_format", "expected a date written YYYY-MM-DD")
     return value
 
@@ -233,11 +240,9 @@ class BatchIn(_Strict):
                                           "items": Jobseeker.model_json_schema()})]
 
 
-class Reason(BaseModel):
-    feature: str
-    direction: Literal["raises", "lowers"]
-    sv: str
-    en: str
+# A reason as answered: ``models.REASON_FIELDS``, a direction being one of two words.
+Reason = create_model("Reason", **{name: (Literal["raises", "lowers"] if name == "direction" else str, ...)
+                                   for name in REASON_FIELDS})
 
 
 class AssessmentOut(BaseModel):
@@ -269,7 +274,7 @@ class DecisionIn(_Strict):
                     "identity number (refused), never details of third parties.")] = None
     caseworker: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")]
 
-    model_config = ConfigDict(extra="forbid", strict=True, hide_input_in_errors=True, json_schema_extra={
+    model_config = ConfigDict(json_schema_extra={
         "example": {"assessment_id": "0b6f3c52-8a53-4a8e-9a51-3f0f1c2d4e5f", "decision": "override",
                     "final_outcome": "in_depth_support", "final_level": None,
                     "reason": "Needs Swedish language training first", "caseworker": "cw-1042"}})

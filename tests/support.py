@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,7 +16,22 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-__all__ = ["Server", "avstand_in_process", "free_port", "register_flawed_candidate", "run_avstand"]
+__all__ = ["BOOLEAN_CANDIDATES", "README_BOOLEANS", "Server", "avstand_in_process", "free_port",
+           "register_flawed_candidate", "run_avstand"]
+
+
+def _readme_booleans() -> frozenset[str]:
+    # The contract as the README states it ("Booleans are written `true` / `false`; ..."), not as the code does.
+    readme = Path(__file__).parents[1] / "README.md"
+    line = next(line for line in readme.read_text(encoding="utf-8").splitlines()
+                if line.startswith("- Booleans are written"))
+    return frozenset(re.findall(r"`([^`]+)`", line.split(";")[0]))
+
+
+README_BOOLEANS = _readme_booleans()
+# Spellings a person might try: the README's, and others that are not booleans in the contract.
+BOOLEAN_CANDIDATES = ("true", "false", "True", "False", "TRUE", "FALSE", "1", "0", "yes", "no", "ja", "nej",
+                      " true", "false ", "t", "f")
 
 
 def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:

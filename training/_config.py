@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from models._yaml import load_yaml_model
+from models import StrictModel as _Strict
+from models import load_yaml_model
 
 __all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "TrainConfig", "load_config"]
 
@@ -16,10 +17,6 @@ DEFAULT_CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
 class ConfigError(ValueError):
     """A training configuration that cannot be used."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Landmarks(_Strict):

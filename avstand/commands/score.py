@@ -12,12 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import OUTCOMES, RecordError
+from models import OUTCOMES, TABLE_FORMATS, RecordError
 from register import ExtractError, ReadError, load_extract, write_extract
 
 log = logging.getLogger("avstand.score")
-
-_SUFFIXES = (".csv", ".parquet")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -47,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from serving import NoProductionModelError, load_production, score_stock
 
     started = time.perf_counter()
-    if args.output.suffix.lower() not in _SUFFIXES:
+    if args.output.suffix.lower() not in TABLE_FORMATS:
         print(f"avstand score: --output {args.output}: expected a .csv or .parquet file name", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:

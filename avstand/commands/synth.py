@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
+from models import TABLE_FORMATS
 from register import write_extract
 from synthetic import SimulationParams, simulate_register, write_metadata
 
@@ -37,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
-    if out.suffix.lower() not in (".csv", ".parquet"):
+    if out.suffix.lower() not in TABLE_FORMATS:
         print(f"avstand synth: --out {out}: expected a .csv or .parquet file name", file=sys.stderr)
         return EXIT_BAD_INPUT
     if out.exists() and not args.overwrite:

@@ -8,16 +8,20 @@ import pandas as pd
 import pytest
 
 from models import (
+    REASON_FIELDS,
     BundleError,
     Calibrator,
     RecordError,
     Scorer,
+    assess,
     categorical_indices,
     load_policy,
     load_spec,
     model_columns,
     model_matrix,
     prepare,
+    reason_columns,
+    reasons,
 )
 
 SPEC = load_spec()
@@ -83,12 +87,38 @@ def test_prepare_names_missing_columns():
 
 def test_saved_bundle_scores_identically(scorer, tmp_path):
     records = _records(200, seed=5)
-    before = scorer.predict(records)
+    before = assess(scorer, records, with_reasons=False).to_frame()
     loaded = Scorer.load(scorer.save(tmp_path / "bundle"))
-    after = loaded.predict(records)
+    after = assess(loaded, records, with_reasons=False).to_frame()
     assert np.array_equal(before["probability"].to_numpy(), after["probability"].to_numpy())
     pd.testing.assert_frame_equal(before, after)
     assert set(after.columns) == {"probability", "outcome", "level", "days_registered"}
+
+
+def test_assessed_as_a_frame_lines_up_with_the_records(scorer):
+    records = _records(60, seed=7).set_axis(range(100, 160))  # not a default index
+    assessed = assess(scorer, records, with_reasons=False)
+    frame = assessed.to_frame()
+    assert list(frame.columns) == ["probability", "outcome", "level", "days_registered"]
+    assert frame.index.equals(records.index)
+    assert np.array_equal(frame["probability"].to_numpy(), assessed.probability)
+    assert frame["outcome"].tolist() == list(assessed.outcome)
+    assert [v if isinstance(v, str) else None for v in frame["level"]] == list(assessed.level)  # None: no level
+    assert frame["days_registered"].tolist() == (pd.Timestamp("2024-12-01")
+                                                 - pd.to_datetime(records["registered_on"])).dt.days.tolist()
+
+
+def test_assessed_as_a_frame_has_the_reasons_when_they_were_asked_for(scorer):
+    records = _records(40, seed=8)
+    assessed = assess(scorer, records, top=2)
+    frame = assessed.to_frame()
+    assert list(frame.columns) == ["probability", "outcome", "level", "days_registered", *reason_columns(2)]
+    assert reason_columns(2)[:4] == [f"reason_1_{name}" for name in REASON_FIELDS]
+    for i, items in enumerate(reasons(scorer, records, top=2)):
+        for k in range(2):
+            got = [frame[f"reason_{k + 1}_{name}"].iloc[i] for name in REASON_FIELDS]
+            assert got == ([items[k][name] for name in REASON_FIELDS] if k < len(items) else [None] * 4)
+    pd.testing.assert_frame_equal(frame.iloc[:, :4], assess(scorer, records, with_reasons=False).to_frame())
 
 
 def test_contributions_add_up_to_the_raw_score(scorer):

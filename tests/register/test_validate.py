@@ -6,9 +6,10 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from support import BOOLEAN_CANDIDATES, README_BOOLEANS
 
 from models import load_spec
-from register import RULES, find_problems
+from register import RULES, find_problems, parse_extract
 
 SPEC = load_spec()
 AS_OF = dt.date(2026, 6, 30)
@@ -26,6 +27,18 @@ def _only(problems: pd.DataFrame, rule: str) -> pd.DataFrame:
 
 def test_clean_extract_has_no_problems(clean_text):
     assert _check(clean_text).empty
+
+
+@pytest.mark.parametrize("text", BOOLEAN_CANDIDATES)
+def test_a_boolean_is_accepted_exactly_as_the_readme_writes_it(clean_text, text):
+    frame = clean_text.copy()
+    frame.loc[3, "disability"] = text
+    problems = _check(frame)
+    if text in README_BOOLEANS:
+        assert problems.empty
+        assert parse_extract(frame, spec=SPEC)["disability"].iloc[3] == (text == "true")
+    else:
+        assert problems[["row", "column", "rule"]].values.tolist() == [[4, "disability", "not_a_boolean"]]
 
 
 def _closed_row(frame: pd.DataFrame) -> int:
@@ -54,6 +67,8 @@ def _lone_row(frame: pd.DataFrame, *, closed: bool) -> int:
         ("prior_unemployment_days", "1e308", "out_of_range"),
         ("disability", "yes", "not_a_boolean"),
         ("disability", "1", "not_a_boolean"),
+        ("disability", "True", "not_a_boolean"),
+        ("disability", "False", "not_a_boolean"),
         ("education", "", "missing_value"),
         ("person_id", "", "missing_value"),
         ("registered_on", "2021-02-30", "bad_date"),

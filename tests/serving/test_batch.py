@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from support import run_avstand
 
-from models import reasons
+from models import REASON_FIELDS, assess, reason_columns, reasons
 from register import load_extract, write_extract
-from serving._batch import REASON_FIELDS, reason_columns, score_stock
+from serving._batch import score_stock
 from serving._bento_store import load_production
 
 AS_OF = dt.date(2026, 6, 30)
@@ -74,7 +74,8 @@ def test_the_stock_is_the_registers_stock_one_row_a_person(production_store, pro
 
 def test_the_numbers_are_the_services(production, spells, scored):
     sample = scored.sample(400, random_state=1).reset_index(drop=True)
-    expected = production.scorer.predict(raw_records(spells.loc[sample["person_id"]], production))
+    expected = assess(production.scorer, raw_records(spells.loc[sample["person_id"]], production),
+                      with_reasons=False).to_frame()
     np.testing.assert_allclose(sample["probability"], expected["probability"], rtol=0, atol=1e-12)
     assert sample["outcome"].tolist() == expected["outcome"].tolist()
     assert sample["level"].tolist() == expected["level"].tolist()

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import select, update
 from support import run_avstand
 
+from audits import audit_groups
 from avstand.cli import build_parser
+from models import load_spec
 from serving import AssessmentLog
 from serving._export import export_log, override_rates_path
 from serving._log_schema import Assessment
@@ -21,6 +23,7 @@ from serving._log_schema import Assessment
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PG_DOWN = "postgresql+psycopg://postgres:secret@127.0.0.1:1/test"  # nothing listens on port 1
 UTC = dt.UTC
+SPEC = load_spec()
 JUNE = {"start": dt.date(2026, 6, 1), "end": dt.date(2026, 6, 30)}
 FEATURES = ["sex", "age", "birth_region", "education", "disability", "prior_unemployment_days",
             "unemployment_insurance", "occupation_group", "county"]
@@ -139,6 +142,30 @@ def test_override_rates_by_recommendation_and_audit_group(log, tmp_path):
     assert row("registration_time", "3-6 months") == (5, 4, 1, 0.25)
     assert list(rates.index.get_level_values(0).unique()) == [
         "all", "recommendation", "sex", "age", "birth_region", "disability", "registration_time"]
+
+
+def test_the_export_groups_as_the_audits_do_missing_values_included(log, tmp_path):
+    # What the audits would make of the same rows: a missing value is the group "missing" in both.
+    sent = [_features(), _features(age=20, sex="male", disability=True), _features(age=15), _features(age=71)]
+    made = [_assess(log, _at(5, hour), **features) for hour, features in enumerate(sent)]  # in this order
+    made += [_assess(log, _at(6, hour), without=name)
+             for hour, name in enumerate(("sex", "age", "birth_region", "disability"))]
+    summary = export_log(log, **JUNE, output=tmp_path / "june.parquet", banded=True)
+    exported = pd.read_parquet(tmp_path / "june.parquet")
+    records = pd.DataFrame(sent + [
+        {k: v for k, v in _features().items() if k != name} for name in ("sex", "age", "birth_region", "disability")],
+        dtype=object)
+    audited = audit_groups(records, spec=SPEC)
+    assert exported["age_band"].tolist() == audited["age"].tolist() == [
+        "30-54", "16-24", "outside bands", "outside bands", "30-54", "missing", "30-54", "30-54"]
+    rates = summary["override_rates"]
+    for name in SPEC.audit_features:
+        counted = rates.loc[(rates["grouping"] == name) & (rates["assessments"] > 0)].set_index("group")["assessments"]
+        assert counted.sort_index().to_dict() == audited[name].value_counts().sort_index().to_dict(), name
+    assert audited["sex"].tolist().count("missing") == audited["disability"].tolist().count("missing") == 1
+    timed = rates.loc[(rates["grouping"] == "registration_time") & (rates["assessments"] > 0)]
+    assert timed.set_index("group")["assessments"].to_dict() == audited["registration_time"].value_counts().to_dict()
+    assert len(made) == summary["rows"] == 8
 
 
 def test_an_empty_period_writes_the_columns_only(log, tmp_path):

@@ -35,7 +35,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from models import OUTCOMES, load_spec, looks_like_personal_number
+from models import FIRST_DAY, OUTCOMES, load_spec, looks_like_personal_number
 from serving._access import BODY_LIMITS, DEFAULT_BODY_LIMIT
 from serving._requests import MAX_BATCH, MAX_ERRORS, today
 
@@ -43,7 +43,6 @@ SPEC = load_spec()
 FEATURES = list(SPEC.model_features)
 JOBSEEKER_FIELDS = [*FEATURES, "registered_on", "assessed_on", "person_ref"]
 DECISION_FIELDS = ["assessment_id", "decision", "final_outcome", "final_level", "reason", "caseworker"]
-FIRST_DAY = dt.date(1900, 1, 1)  # the register contract's first day (register/_validate.py)
 RECORD = {"sex": "female", "age": 34, "birth_region": "sweden", "education": "upper_secondary", "disability": False,
           "prior_unemployment_days": 120, "unemployment_insurance": True, "occupation_group": "5", "county": "01",
           "registered_on": "2026-01-10", "assessed_on": "2026-06-01"}

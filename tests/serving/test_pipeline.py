@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from support import run_avstand
 
-from models import reasons
+from models import assess, reasons
 from serving import AssessmentLog, LogUnavailableError, NoProductionModelError, load_production
 from serving._pipeline import ScoringPipeline
 
@@ -39,7 +39,7 @@ def test_concurrent_calls_share_batches_and_match_the_scorer(production, tmp_pat
 
     answers = [a for (a,) in asyncio.run(many())]
     frame = pd.DataFrame([{k: v for k, v in r.items() if k != "person_ref"} for r in records])
-    expected = production.scorer.predict(frame)
+    expected = assess(production.scorer, frame, with_reasons=False).to_frame()
     assert [a["probability"] for a in answers] == expected["probability"].tolist()
     assert [a["outcome"] for a in answers] == expected["outcome"].tolist()
     assert [[r["feature"] for r in a["reasons"]] for a in answers] == [
@@ -68,8 +68,8 @@ def test_a_large_call_does_not_hold_up_another_clients_call(production, tmp_path
     # One chunk of the bulk client's, then the portal's call: it is answered long before the thousand.
     assert finished == ["portal", "bulk"]
     assert len(big) == 1000 and len(small) == 1 and len({a["assessment_id"] for a in big}) == 1000
-    expected = production.scorer.predict(pd.DataFrame([{k: v for k, v in r.items() if k != "person_ref"}
-                                                       for r in _records(1000)]))
+    expected = assess(production.scorer, pd.DataFrame([{k: v for k, v in r.items() if k != "person_ref"}
+                                                       for r in _records(1000)]), with_reasons=False).to_frame()
     assert [a["probability"] for a in big] == expected["probability"].tolist()  # in order, across chunks
     assert log.counts()["assessments"] == 1001
     log.close()

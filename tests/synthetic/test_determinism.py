@@ -4,7 +4,8 @@ import datetime as dt
 
 import pandas as pd
 
-from register import file_digest, write_extract
+from models import file_digest
+from register import write_extract
 from synthetic import simulate_register
 
 AS_OF = dt.date(2026, 6, 30)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from models import REGISTRATION_BANDS, Scorer, registration_band
+from models import REGISTRATION_BANDS, Scorer, assess, registration_band
 
 BANDS = [label for label, _, _ in REGISTRATION_BANDS]
 
@@ -76,7 +76,7 @@ def test_more_days_registered_never_raises_the_probability(run):
     probabilities = []
     for days in (0, 30, 120, 240, 400, 800, 1500):
         shifted = rows.assign(registered_on=(registered - pd.Timedelta(days=days)).dt.strftime("%Y-%m-%d"))
-        probabilities.append(scorer.predict(shifted)["probability"].to_numpy())
+        probabilities.append(assess(scorer, shifted, with_reasons=False).probability)
     assert np.all(np.diff(np.vstack(probabilities), axis=0) <= 0)
 
 
