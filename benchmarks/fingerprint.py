@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 # Fields that say which commit, run or moment, not what was found.
-_VOLATILE = {"git_commit", "run_id", "at"}
+_VOLATILE = {"git_commit", "git_dirty", "run_id", "at"}
 _MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
 
 
