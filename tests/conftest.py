@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from filelock import FileLock
 from hypothesis import settings
 from sqlalchemy import create_engine, text
-from support import Server, run_avstand
+from support import Server, avstand_in_process
 
 from register import read_text_table, write_extract
 from serving import AssessmentLog
@@ -59,17 +60,41 @@ def clean_text(small_files) -> pd.DataFrame:
     return read_text_table(small_files["csv"]).sample(300, random_state=0).reset_index(drop=True)
 
 
+@contextlib.contextmanager
+def made_once(tmp_path_factory, name: str):
+    """A folder made by the first test process that asks for it and reused by the others (``make test`` runs
+    two, pytest-xdist's workers): yields the folder and whether it still has to be made. A failed making
+    leaves no mark, so the next process tries again."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / name
+    with FileLock(f"{folder}.lock"):
+        if (folder / ".made").exists():
+            yield folder, False
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        yield folder, True
+        (folder / ".made").touch()
+
+
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory) -> dict:
-    """`avstand synth` (100,000 persons) and `avstand train` into a real SQLite MLflow store, once per session."""
-    folder = tmp_path_factory.mktemp("trained")
-    env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
-    made = run_avstand("synth", "--persons", 100_000, "--seed", 7, "--out", folder / "register.parquet",
-                       cwd=folder, env=env)
-    assert made.returncode == 0, made.stderr
-    trained = run_avstand("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30", cwd=folder, env=env)
-    assert trained.returncode == 0, trained.stderr[-3000:]
-    return {"folder": folder, "env": env, "stdout": trained.stdout, "stderr": trained.stderr}
+    """`avstand synth` (100,000 persons) and `avstand train` into a real SQLite MLflow store, once per test run."""
+    with made_once(tmp_path_factory, "trained") as (folder, to_make):
+        env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
+        if to_make:
+            made = avstand_in_process("synth", "--persons", 100_000, "--seed", 7, "--out",
+                                      folder / "register.parquet", cwd=folder, env=env)
+            assert made.returncode == 0, made.stderr
+            trained = avstand_in_process("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30",
+                                         cwd=folder, env=env)
+            assert trained.returncode == 0, trained.stderr[-3000:]
+            (folder / "train.stdout").write_text(trained.stdout, encoding="utf-8")
+            (folder / "train.stderr").write_text(trained.stderr, encoding="utf-8")
+    return {"folder": folder, "env": env, "stdout": (folder / "train.stdout").read_text(encoding="utf-8"),
+            "stderr": (folder / "train.stderr").read_text(encoding="utf-8")}
 
 
 @pytest.fixture(scope="session")
@@ -80,19 +105,22 @@ def production_store(trained_store, tmp_path_factory) -> dict:
     alias here leaves ``trained_store`` unpromoted. Releasing through the audit is tested in tests/audits;
     here the alias is set directly to save time.
     """
-    folder = tmp_path_factory.mktemp("production")
-    shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
-    (folder / "register.parquet").symlink_to(trained_store["folder"] / "register.parquet")
-    env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
-                                  "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
-    code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
-            "from release import export_production; "
-            "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, '1'); "
-            "print(export_production())")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models", "tag": done.stdout.strip()}
+    with made_once(tmp_path_factory, "production") as (folder, to_make):
+        env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
+                                      "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
+        if to_make:
+            shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
+            (folder / "register.parquet").symlink_to(trained_store["folder"] / "register.parquet")
+            code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
+                    "from release import export_production; "
+                    "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, "
+                    "'1'); print(export_production())")
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
+                                  timeout=300, check=False)
+            assert done.returncode == 0, done.stderr[-3000:]
+            (folder / "tag").write_text(done.stdout.strip(), encoding="utf-8")
+    return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models",
+            "tag": (folder / "tag").read_text(encoding="utf-8")}
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import create_engine, text
 
 __all__ = ["BOOLEAN_CANDIDATES", "README_BOOLEANS", "Server", "avstand_in_process", "free_port",
-           "register_flawed_candidate", "run_avstand"]
+           "quick_gates", "quick_training", "register_flawed_candidate", "run_avstand"]
 
 
 def _readme_booleans() -> frozenset[str]:
@@ -80,6 +80,34 @@ def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(["avstand", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
+def quick_training(folder: Path) -> Path:
+    """A training config like the default with at most 60 boosting rounds: for tests whose assertion is about
+    the pipeline (determinism, bands named not judged), not about the model's quality."""
+    import yaml
+
+    from training import DEFAULT_CONFIG_PATH
+
+    config = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
+    config["lightgbm"] |= {"max_rounds": 60, "early_stopping_rounds": 10}
+    path = folder / "quick-config.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def quick_gates(folder: Path, replicates: int = 40) -> Path:
+    """The default gates with fewer bootstrap replicates: the same rules, wider intervals, a fraction of the
+    time; for tests whose verdict does not hang on an interval's last digit."""
+    import yaml
+
+    from audits import DEFAULT_GATES_PATH
+
+    gates = yaml.safe_load(DEFAULT_GATES_PATH.read_text(encoding="utf-8"))
+    gates["bootstrap"]["replicates"] = replicates
+    path = folder / "quick-gates.yaml"
+    path.write_text(yaml.safe_dump(gates), encoding="utf-8")
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,7 +136,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def add_key(self, name: str) -> str:
-        done = run_avstand("keys", "add", name, cwd=self.folder, env=self.env)
+        done = avstand_in_process("keys", "add", name, cwd=self.folder, env=self.env)
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 

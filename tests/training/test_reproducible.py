@@ -12,25 +12,21 @@ from pathlib import Path
 
 import mlflow
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
-from support import avstand_in_process
+from support import avstand_in_process, quick_training
 
 from register import write_extract
 from synthetic import simulate_register
-from training import DEFAULT_CONFIG_PATH
 
 
 @pytest.fixture(scope="module")
 def twice(tmp_path_factory, as_of):
     folder = tmp_path_factory.mktemp("determinism")
     write_extract(simulate_register(persons=6_000, seed=13, as_of=as_of), folder / "register.parquet")
-    config = yaml.safe_load(DEFAULT_CONFIG_PATH.read_text(encoding="utf-8"))
-    config["lightgbm"] |= {"max_rounds": 60, "early_stopping_rounds": 10}
-    (folder / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    config = quick_training(folder)
     env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
     for _ in range(2):
-        done = avstand_in_process("train", "--data", "register.parquet", "--as-of", as_of, "--config", "config.yaml",
+        done = avstand_in_process("train", "--data", "register.parquet", "--as-of", as_of, "--config", config,
                                   cwd=folder, env=env)
         assert done.returncode == 0, done.stderr[-3000:]
     return {"folder": folder, "client": MlflowClient(env["MLFLOW_TRACKING_URI"]), "uri": env["MLFLOW_TRACKING_URI"]}
