@@ -1,13 +1,15 @@
 """The shared core: what a model is.
 
 The feature spec, the outcome definition, preprocessing from a raw record, the calibrator, the outcome
-policy and the scoring bundle (``Scorer``). The MLflow wrapper lives in ``models.bundle`` (imported on
-its own, since it pulls in MLflow). ``training``, ``audits`` and ``serving`` build on this package and
-never on each other's internals.
+policy and the scoring bundle (``Scorer``); and the error tree every package's errors grow on
+(``AvstandError``, with its branches ``InputError``, ``UnavailableError`` and ``CheckFailedError``). The
+MLflow wrapper lives in ``models.bundle`` (imported on its own, since it pulls in MLflow). ``training``,
+``audits`` and ``serving`` build on this package and never on each other's internals.
 """
 
 from models._assess import Assessed, assess
 from models._calibrator import Calibrator
+from models._errors import AvstandError, CheckFailedError, InputError, UnavailableError
 from models._features import (
     DERIVED_FEATURES,
     RecordError,
@@ -51,17 +53,21 @@ __all__ = [
     "SUCCESS_REASONS",
     "Assessed",
     "AuditBands",
+    "AvstandError",
     "BundleError",
     "Calibrator",
+    "CheckFailedError",
     "Cutoffs",
     "Feature",
     "FeatureSpec",
+    "InputError",
     "Label",
     "Policy",
     "PolicyError",
     "RecordError",
     "Scorer",
     "SpecError",
+    "UnavailableError",
     "assess",
     "binary_metrics",
     "categorical_indices",

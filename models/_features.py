@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from models._errors import InputError
 from models._spec import FeatureSpec
 
 __all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_columns", "model_matrix", "prepare"]
@@ -23,7 +24,7 @@ _TRUE, _FALSE = {True, "true", "True"}, {False, "false", "False"}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class RecordError(ValueError):
+class RecordError(InputError, ValueError):
     """A raw record the model cannot score; the message names the row, column, value and rule."""
 
 

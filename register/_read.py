@@ -15,12 +15,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from models import InputError
+
 __all__ = ["ReadError", "read_text_table"]
 
 FORMATS = (".csv", ".parquet")
 
 
-class ReadError(ValueError):
+class ReadError(InputError, ValueError):
     """The file cannot be read as a table at all; the message names the file and the reason."""
 
 

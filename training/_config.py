@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models import InputError
 from models._yaml import load_yaml_model
 
 __all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "TrainConfig", "load_config"]
@@ -14,7 +15,7 @@ __all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "TrainConfig", "load_config"]
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError, ValueError):
     """A training configuration that cannot be used."""
 
 
