@@ -15,13 +15,32 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-__all__ = ["Server", "free_port", "register_flawed_candidate", "run_avstand"]
+__all__ = ["Server", "free_port", "main_in_process", "register_flawed_candidate", "run_avstand"]
 
 
 def run_avstand(*args, cwd, env) -> subprocess.CompletedProcess:
     """The ``avstand`` program as a user runs it, in its own process."""
     return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=900, check=False)
+
+
+def main_in_process(*args) -> int:
+    """``avstand ARGS`` through its real entry point (``avstand.cli.main``) in this process: the exit code.
+
+    A process each would take seconds to start. The logging main sets up (a handler on the root logger) is
+    undone afterwards, so that the tests after it log as before.
+    """
+    import logging
+
+    from avstand.cli import main
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        return main([str(a) for a in args])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def free_port() -> int:
