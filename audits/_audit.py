@@ -20,7 +20,7 @@ from mlflow.tracking import MlflowClient
 from audits._evaluate import Scored, evaluate_candidate
 from audits._gates import load_gates
 from audits._report import write_reports
-from models import Scorer, assess
+from models import InputError, Scorer, assess
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -28,7 +28,7 @@ __all__ = ["AuditError", "audit_version"]
 log = logging.getLogger("avstand.audit")
 
 
-class AuditError(ValueError):
+class AuditError(InputError, ValueError):
     """The version to audit, or what it needs, cannot be found."""
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import Field
 
+from models import InputError, load_yaml_model
 from models import StrictModel as _Strict
-from models import load_yaml_model
 
 __all__ = ["DEFAULT_GATES_PATH", "GATE_NAMES", "Gate", "Gates", "GatesError", "load_gates"]
 
@@ -19,7 +19,7 @@ GATE_NAMES = ("calibration_overall", "calibration_by_registration_time", "calibr
               "auc_vs_production", "false_far_ratio", "error_ratios_vs_production", "data_drift")
 
 
-class GatesError(ValueError):
+class GatesError(InputError, ValueError):
     """A gates file that cannot be used."""
 
 

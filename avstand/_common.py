@@ -8,11 +8,24 @@ import logging
 import os
 import sys
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_OK", "iso_date", "setup_logging"]
+from models import AvstandError, CheckFailedError, InputError
 
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "invalid_extract",
+    "iso_date",
+    "setup_logging",
+]
+
+# The codes of a result a command returns itself (a verdict, a list of problems); an error raised carries
+# its own (models._errors, the one home of the map), and main() exits with it.
 EXIT_OK = 0
-EXIT_FAILED = 1  # a gate or a check failed
-EXIT_BAD_INPUT = 2  # bad input or usage
+EXIT_FAILED = CheckFailedError.exit_code  # a gate or a check failed
+EXIT_BAD_INPUT = InputError.exit_code  # bad input or usage
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report a process ended by it
 
 # No telemetry from the libraries we build on, whatever the caller's environment says.
 os.environ["BENTOML_DO_NOT_TRACK"] = "true"
@@ -31,6 +44,24 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def invalid_extract(exc: AvstandError, nothing_was: str) -> AvstandError:
+    """An extract's problems as a command refusing it says them: what it did not do, then every problem.
+
+    Parameters
+    ----------
+    exc : AvstandError
+        The ``register.ExtractError``, whose message lists the problems.
+    nothing_was : str
+        What the command did not do: ``registered``, ``scored``.
+
+    Returns
+    -------
+    AvstandError
+        Of ``exc``'s branch; raise it ``from exc``.
+    """
+    return exc.reworded(f"the extract is not valid; nothing was {nothing_was}.\n{exc}")
 
 
 def setup_logging(verbose: bool = False) -> None:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from avstand import __version__
-from avstand._common import EXIT_BAD_INPUT, setup_logging
+from avstand._common import EXIT_INTERRUPTED, setup_logging
 from avstand.commands import (
     audit,
     keys,
@@ -22,6 +22,7 @@ from avstand.commands import (
     validate,
     versions,
 )
+from models import AvstandError
 
 __all__ = ["build_parser", "main"]
 
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="avstand",
         description="Statistical profiling of jobseekers' distance to the labour market. "
-        "Exit codes: 0 success, 1 a gate or check failed, 2 bad input or usage.",
+        "Exit codes: 0 success, 1 a gate or check failed, 2 bad input or usage, 130 interrupted (Ctrl-C).",
     )
     parser.add_argument("--version", action="version", version=f"avstand {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="more detailed progress lines")
@@ -43,15 +44,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``avstand`` with ``argv`` (default: the process's arguments); returns the exit code."""
+    """Run ``avstand`` with ``argv`` (default: the process's arguments) and return the exit code.
+
+    The one place where an error becomes what the user sees: ``avstand COMMAND: MESSAGE`` on standard
+    error, on its own line(s), and the exit code of its branch (``models.AvstandError``); Ctrl-C is
+    ``avstand: interrupted`` and 130. A command returns a code itself only for a result (a verdict, a
+    list of problems). Usage errors are argparse's: its message, exit 2.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``avstand``.
+
+    Returns
+    -------
+    int
+        0 success, 1 a gate or check failed, 2 bad input or usage, 130 interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
     try:
         return args.run(args)
+    except AvstandError as exc:
+        print(f"avstand {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("avstand: interrupted", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -2,9 +2,10 @@
 
 The feature spec, the contract's written forms (booleans, dates, table files), the outcome definition,
 audit groups, preprocessing from a raw record, the calibrator, the outcome policy, the scoring bundle
-(``Scorer``) and the one assessment path on it (``assess``). The MLflow wrapper lives in ``models.bundle`` (imported on
-its own, since it pulls in MLflow). ``training``, ``audits`` and ``serving`` build on this package and
-never on each other's internals.
+(``Scorer``) and the one assessment path on it (``assess``); and the error tree every package's errors grow
+on (``AvstandError``, with its branches ``InputError``, ``UnavailableError`` and ``CheckFailedError``). The
+MLflow wrapper lives in ``models.bundle`` (imported on its own, since it pulls in MLflow). ``training``,
+``audits`` and ``serving`` build on this package and never on each other's internals.
 """
 
 from models._assess import Assessed, assess
@@ -18,6 +19,7 @@ from models._contract import (
     TABLE_FORMATS,
     as_boolean,
 )
+from models._errors import AvstandError, CheckFailedError, InputError, UnavailableError
 from models._features import (
     DERIVED_FEATURES,
     RecordError,
@@ -75,11 +77,14 @@ __all__ = [
     "TOP_REASONS",
     "Assessed",
     "AuditBands",
+    "AvstandError",
     "BundleError",
     "Calibrator",
+    "CheckFailedError",
     "Cutoffs",
     "Feature",
     "FeatureSpec",
+    "InputError",
     "Label",
     "Policy",
     "PolicyError",
@@ -87,6 +92,7 @@ __all__ = [
     "Scorer",
     "SpecError",
     "StrictModel",
+    "UnavailableError",
     "as_boolean",
     "assess",
     "audit_group",

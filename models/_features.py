@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models._contract import ISO_DATE, as_boolean
+from models._errors import InputError
 from models._spec import FeatureSpec
 
 __all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_columns", "model_matrix", "prepare"]
@@ -21,7 +22,7 @@ __all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_colu
 DERIVED_FEATURES = ("days_registered", "assessment_month")
 
 
-class RecordError(ValueError):
+class RecordError(InputError, ValueError):
     """A raw record the model cannot score; the message names the row, column, value and rule."""
 
 

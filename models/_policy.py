@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
+from models._errors import InputError
 from models._outcome import REGISTRATION_BANDS, registration_band
 from models._strict import StrictModel
 from models._yaml import load_yaml_model
@@ -19,7 +20,7 @@ OUTCOMES = ("too_close", "suitable", "in_depth_support")
 _BANDS = tuple(label for label, _, _ in REGISTRATION_BANDS)
 
 
-class PolicyError(ValueError):
+class PolicyError(InputError, ValueError):
     """A policy file that cannot be used; the message names the file and the rule."""
 
 

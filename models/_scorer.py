@@ -21,6 +21,7 @@ import pandas as pd
 import yaml
 
 from models._calibrator import Calibrator
+from models._errors import CheckFailedError
 from models._features import model_columns, model_matrix
 from models._files import file_digest
 from models._policy import Policy, load_policy
@@ -31,7 +32,7 @@ __all__ = ["BundleError", "Scorer", "bundle_digest"]
 _FILES = ("booster.txt", "calibrator.json", "feature_spec.yaml", "policy.yaml")
 
 
-class BundleError(ValueError):
+class BundleError(CheckFailedError, ValueError):
     """A bundle folder that is incomplete or whose files do not match their recorded checksums."""
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from models._errors import InputError
 from models._strict import StrictModel
 from models._yaml import load_yaml_model
 
@@ -30,7 +31,7 @@ _RESERVED = frozenset({"person_id", "registered_on", "exited_on", "exit_reason",
                        "days_registered"})
 
 
-class SpecError(ValueError):
+class SpecError(InputError, ValueError):
     """A feature spec that cannot be used; the message names the file, the feature and the rule."""
 
 

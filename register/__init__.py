@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import FeatureSpec, file_digest, load_spec
+from models import FeatureSpec, InputError, file_digest, load_spec
 from register._coverage import observed_from
 from register._earlier import extract_as_of
 from register._parse import parse_extract
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-class ExtractError(ValueError):
+class ExtractError(InputError, ValueError):
     """An extract that breaks the contract; ``problems`` lists every problem found."""
 
     def __init__(self, path: Path, problems: pd.DataFrame) -> None:

@@ -15,12 +15,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from models import TABLE_FORMATS
+from models import TABLE_FORMATS, InputError
+
+__all__ = ["ReadError", "read_text_table"]
 
 __all__ = ["ReadError", "read_text_table"]
 
 
-class ReadError(ValueError):
+class ReadError(InputError, ValueError):
     """The file cannot be read as a table at all; the message names the file and the reason."""
 
 

@@ -8,6 +8,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from jinja2 import TemplateError
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -34,7 +35,10 @@ def refresh_cards(client: MlflowClient, *, versions: set[int], history: list[Mov
         findings["history"] = [m.line() for m in history if version in (m.from_version, m.to_version)]
         try:
             paths = write_reports(findings, Path(reports_root) / str(version))
-        except Exception as exc:  # e.g. an audit.json written by an older avstand the templates no longer fit
+        # An audit.json written by an older avstand that the templates or plots no longer fit (a key or type they
+        # expect: jinja's StrictUndefined, or Python's own errors in the figures), or a folder that cannot be
+        # written: the alias has moved already, so a warning with the way out, not a traceback.
+        except (TemplateError, KeyError, TypeError, AttributeError, ValueError, OSError) as exc:
             log.warning("version %s: its report could not be re-written with the production history (%s: %s); "
                         "`avstand audit --version %s` writes it anew", version, type(exc).__name__, exc, version)
             continue

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from models import InputError
+
 __all__ = ["ReleaseError"]
 
 
-class ReleaseError(ValueError):
+class ReleaseError(InputError, ValueError):
     """A version that cannot be promoted or rolled back to, or a request that makes no sense; nothing moved."""

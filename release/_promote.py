@@ -170,7 +170,11 @@ def _lines(client: MlflowClient, version: int) -> list[str]:
 def _export(result: PromotionResult) -> PromotionResult:
     try:
         tag, error = export_production(), None
-    except Exception as exc:  # any failure of BentoML's store: the alias moved, the service keeps the old export
+    # Deliberately any failure: the alias has moved already, and MLflow's and BentoML's stores raise from deep in
+    # their stacks (drivers, file systems, YAML, HTTP) well beyond MlflowException and BentoMLException. Whatever
+    # it is becomes the recorded export_error (exit 1, with the command that exports again), never a traceback
+    # that would hide that production moved; the service keeps serving the previous export meanwhile.
+    except Exception as exc:
         log.error("exporting version %s to BentoML's model store failed: %s: %s", result.version,
                   type(exc).__name__, exc)
         tag, error = None, f"{type(exc).__name__}: {exc}"

@@ -8,6 +8,7 @@ from serving._batch import score_stock
 from serving._bento_store import NoProductionModelError, Production, load_production
 from serving._export import export_log
 from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key
+from serving._limits import Limits, LimitsError
 from serving._log import AssessmentLog, LogUnavailableError, database_url, fingerprint
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "ArchiveCheckError",
     "AssessmentLog",
     "KeyChecker",
+    "Limits",
+    "LimitsError",
     "LogUnavailableError",
     "NoProductionModelError",
     "Production",

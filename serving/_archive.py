@@ -21,7 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import TABLE_FORMATS, file_digest, write_atomically, write_csv
+from models import TABLE_FORMATS, CheckFailedError, file_digest, write_atomically, write_csv
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
@@ -32,7 +32,7 @@ RETENTION_MONTHS = 6
 _CHUNK = 1000  # ids per DELETE: well under SQLite's and PostgreSQL's limits on bound parameters
 
 
-class ArchiveCheckError(RuntimeError):
+class ArchiveCheckError(CheckFailedError, RuntimeError):
     """The archive read back does not match the database: nothing was deleted."""
 
 

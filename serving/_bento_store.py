@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models import BundleError, PolicyError, Scorer, SpecError
+from models import BundleError, InputError, PolicyError, Scorer, SpecError
 from models.registry import BENTO_MODEL_NAME
 
 __all__ = ["BUNDLE_DIGEST_ENV", "NoProductionModelError", "Production", "load_production"]
@@ -26,7 +26,7 @@ log = logging.getLogger("avstand.serving")
 BUNDLE_DIGEST_ENV = "AVSTAND_BUNDLE_SHA256"
 
 
-class NoProductionModelError(RuntimeError):
+class NoProductionModelError(InputError, RuntimeError):
     """No usable production version in the BentoML model store; the message says why and what to do."""
 
 

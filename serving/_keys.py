@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from models import InputError
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import ApiKey
 
@@ -27,7 +28,7 @@ __all__ = ["ApiKeyError", "KeyChecker", "add_key", "check_key", "list_keys", "re
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
-class ApiKeyError(ValueError):
+class ApiKeyError(InputError, ValueError):
     """A key operation that cannot be done: a bad or taken name, an unknown one."""
 
 

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from models import InputError
 from serving._requests import MAX_BATCH
 
 __all__ = ["Limiter", "Limits", "LimitsError", "limiter", "over_rate"]
@@ -29,7 +30,7 @@ __all__ = ["Limiter", "Limits", "LimitsError", "limiter", "over_rate"]
 _ENVIRONMENT = {"body_seconds": "AVSTAND_BODY_SECONDS", "min_free_mb": "AVSTAND_MIN_FREE_MB"}
 
 
-class LimitsError(ValueError):
+class LimitsError(InputError, ValueError):
     """A limit in the environment is not a positive number; the message names the variable and value."""
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from models import UnavailableError
 from serving._log_schema import Assessment, Decision
 
 __all__ = ["AssessmentLog", "LogUnavailableError", "database_url", "fingerprint"]
@@ -28,7 +29,7 @@ __all__ = ["AssessmentLog", "LogUnavailableError", "database_url", "fingerprint"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-class LogUnavailableError(RuntimeError):
+class LogUnavailableError(UnavailableError, RuntimeError):
     """The log cannot be written (database down, read-only, full): the caller must not answer."""
 
 

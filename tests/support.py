@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-__all__ = ["BOOLEAN_CANDIDATES", "README_BOOLEANS", "Server", "avstand_in_process", "free_port",
+__all__ = ["BOOLEAN_CANDIDATES", "README_BOOLEANS", "Server", "avstand_in_process", "free_port", "main_in_process",
            "quick_gates", "quick_training", "register_flawed_candidate", "run_avstand"]
 
 
@@ -51,15 +51,10 @@ def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
     """
     import contextlib
     import io
-    import logging
 
     import mlflow
 
-    from avstand.cli import main
-
     saved_env, saved_cwd, saved_uri = dict(os.environ), os.getcwd(), mlflow.get_tracking_uri()
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
@@ -67,7 +62,7 @@ def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
         os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code = main([str(a) for a in args])
+                code = main_in_process(*args)
             except SystemExit as exc:  # argparse: --help, --version and usage errors
                 code = exc.code if isinstance(exc.code, int) else 2
     finally:
@@ -75,8 +70,6 @@ def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
         os.environ.clear()
         os.environ.update(saved_env)
         mlflow.set_tracking_uri(saved_uri)
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
     return subprocess.CompletedProcess(["avstand", *map(str, args)], code, out.getvalue(), err.getvalue())
 
 
@@ -106,6 +99,23 @@ def quick_gates(folder: Path, replicates: int = 40) -> Path:
     path = folder / "quick-gates.yaml"
     path.write_text(yaml.safe_dump(gates), encoding="utf-8")
     return path
+def main_in_process(*args) -> int:
+    """``avstand ARGS`` through its real entry point (``avstand.cli.main``) in this process: the exit code.
+
+    A process each would take seconds to start. The logging main sets up (a handler on the root logger) is
+    undone afterwards, so that the tests after it log as before.
+    """
+    import logging
+
+    from avstand.cli import main
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        return main([str(a) for a in args])
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 def free_port() -> int:

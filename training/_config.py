@@ -7,15 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from models import InputError, load_yaml_model
 from models import StrictModel as _Strict
-from models import load_yaml_model
 
 __all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "TrainConfig", "load_config"]
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("config.yaml")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError, ValueError):
     """A training configuration that cannot be used."""
 
 

@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from models import HORIZON_DAYS, REGISTRATION_BANDS, registration_band
+from models import HORIZON_DAYS, REGISTRATION_BANDS, InputError, registration_band
 
 __all__ = ["PERIODS", "Periods", "TrainingDataError", "assign_periods"]
 
 PERIODS = ("train", "calibration", "test")
 
 
-class TrainingDataError(ValueError):
+class TrainingDataError(InputError, ValueError):
     """The extract cannot be trained on: too few monthly dates or rows for a period, or one outcome only."""
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_OK
+from avstand._common import EXIT_OK
+from avstand._database import opened_log
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,20 +27,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from alembic.util import CommandError
-    from sqlalchemy.exc import SQLAlchemyError
+    from serving import add_key, list_keys, revoke_key
 
-    from avstand.commands.log import describe_unavailable, open_log
-    from serving import ApiKeyError, LogUnavailableError, add_key, list_keys, revoke_key
-
-    log = open_log("keys", create=True)  # the first `keys add` on a machine creates the SQLite log
-    if isinstance(log, int):
-        return log
-    try:
-        try:
-            log.migrate()
-        except (SQLAlchemyError, CommandError) as exc:  # down, refused, or a schema this version does not know
-            raise LogUnavailableError(f"the key store cannot be opened: {type(exc).__name__}") from exc
+    # The first `keys add` on a machine creates the SQLite log.
+    with opened_log(create=True, migrate="the key store cannot be opened") as log:
         if args.action == "add":
             print(add_key(log, args.name))
             print(f"key for {args.name} created: it is shown only now", file=sys.stderr)
@@ -50,12 +41,4 @@ def run(args: argparse.Namespace) -> int:
             for row in list_keys(log):
                 status = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
                 print(f"{row['name']:<30} created {row['created_at']:%Y-%m-%d %H:%M}  {status}")
-    except ApiKeyError as exc:
-        print(f"avstand keys: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except LogUnavailableError as exc:  # one line: which database, that it cannot be used, why; no password
-        print(f"avstand keys: {describe_unavailable(exc, log.url)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    finally:
-        log.close()
     return EXIT_OK

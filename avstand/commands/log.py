@@ -4,17 +4,15 @@
 from __future__ import annotations
 
 import argparse
-import re
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, iso_date
+from avstand._common import EXIT_OK, iso_date
+from avstand._database import opened_log
+from models import AvstandError, InputError
 
-if TYPE_CHECKING:
-    from serving import AssessmentLog, LogUnavailableError
-
-__all__ = ["add_parser", "database_problem", "describe_unavailable", "open_log", "run", "run_archive"]
+__all__ = ["add_parser", "run", "run_archive"]
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -59,26 +57,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving import LogUnavailableError, export_log
+    from serving import export_log
 
     if args.start > args.end:
-        return _bad(f"--from {args.start} is after --to {args.end}")
-    log = open_log("log")
-    if isinstance(log, int):
-        return log
-    try:
+        raise InputError(f"--from {args.start} is after --to {args.end}")
+    with opened_log() as log, _writing(args.output, hint="pass --overwrite to replace it"):
         summary = export_log(log, start=args.start, end=args.end, output=args.output, banded=args.banded,
                              overwrite=args.overwrite)
-    except ValueError as exc:
-        return _bad(str(exc))
-    except LogUnavailableError as exc:
-        return _bad(describe_unavailable(exc, log.url))
-    except FileExistsError as exc:
-        return _bad(f"{exc}: pass --overwrite to replace it")
-    except OSError as exc:
-        return _bad(f"cannot write {args.output}: {exc.strerror or type(exc).__name__}")
-    finally:
-        log.close()
     rate = summary["override_rate"]
     period, paths = summary["period"], summary["paths"]
     print(f"period         {period['from']} to {period['to']} (UTC)")
@@ -96,26 +81,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_archive(args: argparse.Namespace) -> int:
-    from serving import ArchiveCheckError, LogUnavailableError, archive_log, archive_preview
+    from serving import archive_log, archive_preview
 
-    log = open_log("log")
-    if isinstance(log, int):
-        return log
-    try:
+    with opened_log() as log, _writing(args.output):
         summary = (archive_log if args.yes else archive_preview)(log, before=args.before, output=args.output)
-    except ArchiveCheckError as exc:
-        print(f"avstand log: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except ValueError as exc:
-        return _bad(str(exc))
-    except LogUnavailableError as exc:
-        return _bad(describe_unavailable(exc, log.url))
-    except FileExistsError as exc:
-        return _bad(str(exc))
-    except OSError as exc:
-        return _bad(f"cannot write {args.output}: {exc.strerror or type(exc).__name__}")
-    finally:
-        log.close()
     period, paths = summary["period"], summary["paths"]
     counts = f"{summary['assessments']:,} assessments and {summary['decisions']:,} decisions"
     print(f"{'archived' if args.yes else 'would archive':<15}{counts} created before {period['before']} (UTC)")
@@ -129,100 +98,17 @@ def run_archive(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def open_log(command: str, *, create: bool = False) -> AssessmentLog | int:
-    """The log named by AVSTAND_DATABASE_URL, or the exit code after saying why it cannot be used.
-
-    Parameters
-    ----------
-    command : str
-        The subcommand that says so (``avstand COMMAND: ...``).
-    create : bool
-        Open a SQLite file that does not exist yet (which creates it); refused when False.
-
-    Returns
-    -------
-    AssessmentLog or int
-        The log (not connected yet), or ``EXIT_BAD_INPUT`` once the reason is on standard error.
-    """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from serving import AssessmentLog, database_url
-
+@contextmanager
+def _writing(output: Path, *, hint: str | None = None) -> Iterator[None]:
+    # serving says what is wrong with a request in plain ValueError and OSError: translated here, where
+    # the user's --output and options are known. Our own errors pass as they are.
     try:
-        url = make_url(database_url())
-        log = AssessmentLog(database_url())
-    except ImportError as exc:
-        return _bad(f"AVSTAND_DATABASE_URL cannot be used: its database driver {exc.name} is not installed", command)
-    except SQLAlchemyError as exc:  # never echo the URL: it may hold a password
-        return _bad(f"AVSTAND_DATABASE_URL cannot be used: {type(exc).__name__}", command)
-    if not create and log.sqlite_file is not None and not log.sqlite_file.exists():  # opening would create it
-        log.close()
-        return _bad(f"no assessment log at {url.database}", command)
-    return log
-
-
-def describe_unavailable(exc: LogUnavailableError, url: str) -> str:
-    """``exc``'s message and, when a database error caused it, which database and why, on one line.
-
-    Parameters
-    ----------
-    exc : LogUnavailableError
-        Its message names the error's kind (``... cannot be read: OperationalError``).
-    url : str
-        The database's URL; its password is never shown.
-
-    Returns
-    -------
-    str
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    cause = exc.__cause__
-    return f"{exc}; {database_problem(url, cause)}" if isinstance(cause, SQLAlchemyError) else str(exc)
-
-
-def database_problem(url: str, exc: BaseException) -> str:
-    """``the database URL cannot be connected to: REASON`` (or ``failed: REASON``), the reason in a few words.
-
-    Parameters
-    ----------
-    url : str
-        The database's URL, shown with its password as ``***``.
-    exc : BaseException
-        The error, a SQLAlchemy one wrapping the driver's error as a rule.
-
-    Returns
-    -------
-    str
-        One line, no password.
-    """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, DBAPIError
-
-    try:
-        parsed = make_url(url)
-        shown, password = parsed.render_as_string(hide_password=True), parsed.password
-    except ArgumentError:
-        shown, password = "named by AVSTAND_DATABASE_URL", None
-    if isinstance(exc, DBAPIError) and exc.statement is None:  # SQLAlchemy had no connection to run anything on
-        what = "cannot be opened" if shown.startswith("sqlite") else "cannot be connected to"
-    else:
-        what = "failed"
-    return f"the database {shown} {what}: {_reason(getattr(exc, 'orig', None) or exc, password)}"
-
-
-def _reason(exc: BaseException, password: str | None) -> str:
-    # The driver's first line after its last "failed: ": 'connection to server at "h", port 1 failed: Connection
-    # refused' gives 'Connection refused'. Drivers do not echo the password; it is masked all the same.
-    lines = str(exc).strip().splitlines()
-    text = lines[0].split("failed: ")[-1].strip() if lines else ""
-    text = re.sub(r"\[Errno -?\d+\]\s*", "", re.sub(r"^(FATAL|ERROR):\s*", "", text)).rstrip(":")
-    text = (text or type(exc).__name__)[:120]
-    return text.replace(password, "***") if password else text
-
-
-def _bad(message: str, command: str = "log") -> int:
-    print(f"avstand {command}: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
+        yield
+    except AvstandError:
+        raise
+    except ValueError as exc:
+        raise InputError(str(exc)) from exc
+    except FileExistsError as exc:
+        raise InputError(str(exc), hint=hint) from exc
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or type(exc).__name__}") from exc

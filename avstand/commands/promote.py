@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from avstand._common import EXIT_FAILED, EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -41,15 +41,10 @@ def _reason(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audits import AuditError, GatesError
-    from release import ReleaseError, promote_version
+    from release import promote_version
 
-    try:
-        result = promote_version(version=args.version, gates_path=args.gates, reports_root=args.reports,
-                                 override=args.override_gate)
-    except (ReleaseError, AuditError, GatesError) as exc:
-        print(f"avstand promote: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    result = promote_version(version=args.version, gates_path=args.gates, reports_root=args.reports,
+                             override=args.override_gate)
     if result.findings is not None:
         from avstand.commands.audit import format_verdict
 
@@ -58,7 +53,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report_promotion(result, program: str) -> int:
-    """Print what a promotion did; the exit code."""
+    """Print what a promotion did; the exit code.
+
+    Refused by a gate, or moved but not exported, is a result (production did or did not move, and the
+    next step is said): exit 1, returned rather than raised, after the lines that say what happened.
+    """
     before = f"version {result.previous_production}" if result.previous_production is not None else "no version"
     if result.promoted and result.previous_production == result.version and result.move is None:
         print(f"version {result.version} is already production")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from avstand._common import EXIT_BAD_INPUT
+from avstand._common import invalid_extract
 from avstand.commands.audit import format_verdict
 from avstand.commands.promote import add_gate_arguments, report_promotion
 from avstand.commands.train import add_training_arguments, format_result
-from models import PolicyError, SpecError
-from register import ExtractError, ReadError
+from register import ExtractError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,21 +30,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audits import AuditError, GatesError
-    from release import ReleaseError, release
-    from training import ConfigError, TrainingDataError
+    from release import release
 
     try:
         result = release(data=args.data, as_of=args.as_of, spec_path=args.spec, config_path=args.config,
                          policy_path=args.policy, gates_path=args.gates, reports_root=args.reports,
                          override=args.override_gate)
-    except ExtractError as exc:
-        print(f"avstand release: the extract is not valid; nothing was registered.\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (ReadError, SpecError, PolicyError, ConfigError, TrainingDataError, GatesError, AuditError,
-            ReleaseError) as exc:
-        print(f"avstand release: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except ExtractError as exc:  # found before training: nothing was registered (later errors say for themselves)
+        raise invalid_extract(exc, "registered") from exc
     print(format_result(result.trained))
     print(format_verdict(result.findings, args.reports))
     return report_promotion(result.promotion, "avstand release")

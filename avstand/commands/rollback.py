@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT
 from avstand.commands.promote import report_promotion
 
 
@@ -27,11 +25,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release import ReleaseError, rollback
+    from release import rollback
 
-    try:
-        result = rollback(reason=args.reason, to=args.to, reports_root=args.reports)
-    except ReleaseError as exc:
-        print(f"avstand rollback: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    result = rollback(reason=args.reason, to=args.to, reports_root=args.reports)
     return report_promotion(result, "avstand rollback")

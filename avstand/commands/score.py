@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import OUTCOMES, TABLE_FORMATS, RecordError
+from avstand._common import EXIT_OK, invalid_extract, iso_date
+from models import OUTCOMES, TABLE_FORMATS, InputError, RecordError
 from register import ExtractError, ReadError, load_extract, write_extract
 
 log = logging.getLogger("avstand.score")
@@ -42,27 +41,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the serving stack (BentoML, SQLAlchemy) is heavy and other subcommands do not need it.
-    from serving import NoProductionModelError, load_production, score_stock
+    from serving import load_production, score_stock
 
     started = time.perf_counter()
     if args.output.suffix.lower() not in TABLE_FORMATS:
-        print(f"avstand score: --output {args.output}: expected a .csv or .parquet file name", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        production = load_production()
-    except NoProductionModelError as exc:
-        print(f"avstand score: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"--output {args.output}: expected a .csv or .parquet file name")
+    production = load_production()
     log.info("production: %s (MLflow version %s, policy %s)", production.tag, production.model_version,
              production.scorer.policy.version)
     try:
         extract = load_extract(args.input, spec=production.scorer.spec, as_of=args.as_of)
     except ExtractError as exc:
-        print(f"avstand score: the extract is not valid; nothing was scored.\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise invalid_extract(exc, "scored") from exc
     except ReadError as exc:
-        print(f"avstand score: {exc}; nothing was scored.", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise exc.reworded(f"{exc}; nothing was scored.") from exc
     log.info("read and checked %s: %s spells (%.1f s)", args.input, f"{len(extract.frame):,}",
              time.perf_counter() - started)
     if extract.as_of_inferred:
@@ -70,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         scores = score_stock(production, extract.frame, as_of=extract.as_of, with_reasons=args.reasons)
     except RecordError as exc:
-        print(f"avstand score: a record cannot be scored; nothing was written.\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise exc.reworded(f"a record cannot be scored; nothing was written.\n{exc}") from exc
     written = time.perf_counter()
     write_extract(scores, args.output)  # dates as YYYY-MM-DD, written under a temporary name first
     log.info("wrote %s (%.1f s)", args.output, time.perf_counter() - written)

@@ -7,8 +7,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_FAILED
+from avstand._common import EXIT_OK
+from avstand._database import opened_log
+from models import AvstandError, CheckFailedError, InputError, UnavailableError
+
+if TYPE_CHECKING:
+    from serving import Production
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -33,41 +39,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from avstand.commands.log import database_problem
-    from serving import AssessmentLog, LogUnavailableError, NoProductionModelError, load_production
     from serving._bento_store import BUNDLE_DIGEST_ENV
-    from serving._limits import Limits, LimitsError
-    workers = os.environ.get("AVSTAND_WORKERS", "2")
-    if not (workers.isascii() and workers.isdigit() and int(workers) >= 1):
-        print(f"avstand serve: not starting: AVSTAND_WORKERS={workers!r}: a whole number of processes, at least 1",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+
     try:
-        Limits.from_environment()  # read here too, so that a wrong setting is a message, not a dead worker
-    except LimitsError as exc:
-        print(f"avstand serve: not starting: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        production = load_production()
-    except NoProductionModelError as exc:
-        print(f"avstand serve: not starting: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    refusal = _registry_refusal(production)
-    if refusal is not None:
-        code, reason = refusal
-        print(f"avstand serve: not starting: {reason}", file=sys.stderr)
-        return code
-    log = AssessmentLog()
-    try:
-        log.migrate()
-        if not log.ping():
-            raise LogUnavailableError("the database does not answer")
-    except Exception as exc:  # any database, any driver: the reason on one line, never a traceback
-        print(f"avstand serve: not starting: the assessment log cannot be opened: {database_problem(log.url, exc)}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
-    finally:
-        log.close()
+        production = _ready()
+    except AvstandError as exc:
+        raise exc.reworded(f"not starting: {exc}") from exc
     print(f"serving {production.tag} (MLflow version {production.model_version}, policy "
           f"{production.scorer.policy.version}, bundle sha256 {production.digest}) on http://{args.host}:{args.port}",
           file=sys.stderr, flush=True)
@@ -77,13 +54,31 @@ def run(args: argparse.Namespace) -> int:
                "--port", str(args.port)]
     # Replace this process: signals (Ctrl-C, SIGTERM from a supervisor) go straight to BentoML.
     os.execv(sys.executable, command)
-    return EXIT_BAD_INPUT  # not reached
+    return EXIT_OK  # not reached
 
 
-def _registry_refusal(production) -> tuple[int, str] | None:
-    """Why ``production`` is not the bundle its release recorded in MLflow: (exit code, one line), or ``None``."""
+def _ready() -> Production:
+    """The production version, once every setting, the bundle's record and the log are checked."""
+    from serving import Limits, LogUnavailableError, load_production
+
+    workers = os.environ.get("AVSTAND_WORKERS", "2")
+    if not (workers.isascii() and workers.isdigit() and int(workers) >= 1):
+        raise InputError(f"AVSTAND_WORKERS={workers!r}: a whole number of processes, at least 1")
+    Limits.from_environment()  # read here too, so that a wrong setting is a message, not a dead worker
+    production = load_production()
+    _check_recorded_bundle(production)
+    with opened_log(create=True, migrate="the assessment log cannot be opened") as log:
+        if not log.ping():
+            raise LogUnavailableError("the assessment log cannot be opened: the database does not answer")
+    return production
+
+
+def _check_recorded_bundle(production: Production) -> None:
+    """Raise unless ``production`` is the bundle its release recorded in MLflow (the tracking store's errors
+    translated: ``UnavailableError``)."""
     from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
+    from sqlalchemy.exc import SQLAlchemyError
 
     from models.registry import BUNDLE_DIGEST_TAG, BUNDLE_FILES_TAG, REGISTERED_MODEL_NAME, redacted_uri, tracking_uri
 
@@ -91,29 +86,30 @@ def _registry_refusal(production) -> tuple[int, str] | None:
     where = redacted_uri(uri)
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///").split("?")[0]).is_file():
         # MLflow would make an empty store there, then not find the version in it.
-        return EXIT_BAD_INPUT, (f"no MLflow tracking store at {where} to check {production.tag} against "
-                                "(set MLFLOW_TRACKING_URI)")
+        raise InputError(f"no MLflow tracking store at {where} to check {production.tag} against "
+                         "(set MLFLOW_TRACKING_URI)")
     try:
         tags = MlflowClient(tracking_uri=uri).get_model_version(REGISTERED_MODEL_NAME, version).tags
-    except MlflowException as exc:
+    except MlflowException as exc:  # a server that does not answer is one too (MLflow wraps its HTTP errors)
         if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
-            return EXIT_FAILED, f"{production.tag} is MLflow version {version}, which {where} does not hold"
-        return EXIT_BAD_INPUT, f"the MLflow tracking store {where} cannot be read: {str(exc).replace(uri, where)}"
-    except Exception as exc:  # a store that does not answer or is no MLflow store: the reason, never a traceback
-        return EXIT_BAD_INPUT, (f"the MLflow tracking store {where} cannot be read: {type(exc).__name__}: "
-                                f"{str(exc).replace(uri, where)}")
+            raise CheckFailedError(f"{production.tag} is MLflow version {version}, which {where} does not hold") \
+                from exc
+        raise UnavailableError(f"the MLflow tracking store {where} cannot be read: "
+                               f"{str(exc).replace(uri, where)}") from exc
+    except (SQLAlchemyError, OSError) as exc:  # a local store: a file that is no MLflow database, or unreadable
+        raise UnavailableError(f"the MLflow tracking store {where} cannot be read: {type(exc).__name__}: "
+                               f"{str(exc).replace(uri, where)}") from exc
     recorded = tags.get(BUNDLE_DIGEST_TAG)
     if recorded is None:
-        return EXIT_FAILED, (f"MLflow version {version} has no recorded bundle digest ({BUNDLE_DIGEST_TAG}) to check "
-                             f"{production.tag} against (actual {actual}); export it again with "
-                             f"`avstand promote --version {version}`")
+        raise CheckFailedError(f"MLflow version {version} has no recorded bundle digest ({BUNDLE_DIGEST_TAG}) to "
+                               f"check {production.tag} against (actual {actual}); export it again with "
+                               f"`avstand promote --version {version}`")
     if recorded != actual:
         try:
             expected = json.loads(tags.get(BUNDLE_FILES_TAG) or "{}")
         except ValueError:
             expected = {}
         changed = sorted(n for n, sha in production.files.items() if n in expected and expected[n] != sha)
-        return EXIT_FAILED, (f"{production.tag} is not the bundle released as MLflow version {version}: recorded "
-                             f"{BUNDLE_DIGEST_TAG} {recorded}, actual {actual}"
-                             + (f" ({', '.join(changed)} changed)" if changed else ""))
-    return None
+        raise CheckFailedError(f"{production.tag} is not the bundle released as MLflow version {version}: recorded "
+                               f"{BUNDLE_DIGEST_TAG} {recorded}, actual {actual}"
+                               + (f" ({', '.join(changed)} changed)" if changed else ""))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
-import sys
 import time
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import TABLE_FORMATS
+from avstand._common import EXIT_OK, iso_date
+from models import TABLE_FORMATS, InputError
 from register import write_extract
 from synthetic import SimulationParams, simulate_register, write_metadata
 
@@ -39,18 +38,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.suffix.lower() not in TABLE_FORMATS:
-        print(f"avstand synth: --out {out}: expected a .csv or .parquet file name", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"--out {out}: expected a .csv or .parquet file name")
     if out.exists() and not args.overwrite:
-        print(f"avstand synth: {out} exists; pass --overwrite to replace it", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"{out} exists", hint="pass --overwrite to replace it")
     params = SimulationParams()
     if args.persons < 1:
-        print("avstand synth: --persons must be at least 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError("--persons must be at least 1")
     if args.as_of <= params.extract_start:
-        print(f"avstand synth: --as-of must be after {params.extract_start}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise InputError(f"--as-of must be after {params.extract_start}")
     started = time.perf_counter()
     log.info("simulating %d persons, seed %d, as of %s", args.persons, args.seed, args.as_of)
     register = simulate_register(persons=args.persons, seed=args.seed, as_of=args.as_of, params=params)

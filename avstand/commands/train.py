@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import REGISTRATION_BANDS, PolicyError, SpecError
-from register import ExtractError, ReadError
+from avstand._common import EXIT_OK, invalid_extract, iso_date
+from models import REGISTRATION_BANDS, InputError
+from register import ExtractError
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -39,17 +38,15 @@ def add_training_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: the training stack (LightGBM, MLflow) is heavy and other subcommands do not need it.
-    from training import ConfigError, TrainingDataError, train
+    from training import train
 
     try:
         result = train(data=args.data, as_of=args.as_of, spec_path=args.spec, config_path=args.config,
                        policy_path=args.policy)
     except ExtractError as exc:
-        print(f"avstand train: the extract is not valid; nothing was registered.\n{exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (ReadError, SpecError, PolicyError, ConfigError, TrainingDataError) as exc:
-        print(f"avstand train: {exc}; nothing was registered.", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise invalid_extract(exc, "registered") from exc
+    except InputError as exc:  # the file, spec, policy, config or data: whichever, the user must know nothing moved
+        raise exc.reworded(f"{exc}; nothing was registered.") from exc
     print(format_result(result))
     return EXIT_OK
 

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
-from models import SpecError, load_spec, write_csv
-from register import RULES, ReadError, check_extract, format_summary, summarize, typed_extract
+from models import load_spec, write_csv
+from register import RULES, check_extract, format_summary, summarize, typed_extract
 
 log = logging.getLogger("avstand.validate")
 
@@ -38,17 +38,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        spec = load_spec(args.spec)
-    except SpecError as exc:
-        print(f"avstand validate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    spec = load_spec(args.spec)
     started = time.perf_counter()
-    try:
-        raw, problems, as_of = check_extract(args.data, spec=spec, as_of=args.as_of)
-    except ReadError as exc:
-        print(f"avstand validate: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    raw, problems, as_of = check_extract(args.data, spec=spec, as_of=args.as_of)
     log.info("checked %s: %d rows, %d problems (%.1f s)", args.data, len(raw), len(problems),
              time.perf_counter() - started)
     if args.as_of is None and as_of is not None:
@@ -58,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         write_csv(problems, args.problems, overwrite=True)  # private and formula-safe, like every export
         log.info("wrote all %d problems to %s", len(problems), args.problems)
     if len(problems) or as_of is None:
+        # The problems are validate's result, on standard output in full: returned, not raised.
         _print_problems(args.data, problems, args.show)
         return EXIT_BAD_INPUT
     extract = typed_extract(raw, path=args.data, spec=spec, as_of=as_of, as_of_inferred=args.as_of is None)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from avstand._common import EXIT_OK
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     rows = list_versions()
     if not rows:
         print(f"no registered versions in {tracking_uri()}")
-        return 0
+        return EXIT_OK
     print(f"{'version':>7}  {'status':<26} {'as of':<10}  {'test period':<22} {'AUC':>6}  worst band")
     for r in rows:
         status = r.status + (f" ({', '.join(r.failed_gates)})" if r.status == "refused" and r.failed_gates else "")
@@ -46,4 +48,4 @@ def run(args: argparse.Namespace) -> int:
         print("production history:")
         for move in history:
             print(f"  {move.line()}")
-    return 0
+    return EXIT_OK

@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import free_port
+from support import free_port, main_in_process
 
-from avstand.cli import build_parser
 from serving import AssessmentLog, LogUnavailableError, add_key, list_keys, revoke_key
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -51,8 +50,7 @@ def test_every_command_says_in_one_line_that_the_database_cannot_be_reached(tmp_
     port = free_port()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVSTAND_DATABASE_URL", DOWN.format(password="secret", port=port))
-    args = build_parser().parse_args(command)
-    assert args.run(args) == 2
+    assert main_in_process(*command) == 2
     said = capsys.readouterr()
     _one_line(command, said.err, said.out, port)
     assert list(tmp_path.iterdir()) == []
@@ -70,8 +68,7 @@ def test_every_command_says_in_one_line_that_the_database_cannot_be_reached(tmp_
 def test_keys_name_the_reason_in_one_line(tmp_path, monkeypatch, capsys, url, fragment, action):
     # In this process (the real parser and command): a process each would take 2 s; the process test is above.
     monkeypatch.setenv("AVSTAND_DATABASE_URL", url.format(tmp=tmp_path))
-    args = build_parser().parse_args(["keys", *action])
-    assert args.run(args) == 2
+    assert main_in_process("keys", *action) == 2
     said = capsys.readouterr()
     assert fragment in said.err and said.err.count("\n") == 1 and "secret" not in said.err + said.out
     assert said.out == ""
@@ -95,8 +92,7 @@ def test_keys_work_on_postgresql(monkeypatch, capsys):
     monkeypatch.setenv("AVSTAND_DATABASE_URL", f"{PG}?options=-csearch_path%3D{schema}")
 
     def keys(*action: str) -> tuple[int, str, str]:
-        args = build_parser().parse_args(["keys", *action])
-        code = args.run(args)
+        code = main_in_process("keys", *action)
         said = capsys.readouterr()
         return code, said.out, said.err
 

@@ -11,10 +11,9 @@ import uuid
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
-from support import run_avstand
+from support import main_in_process, run_avstand
 
 import serving._archive as archive_module
-from avstand.cli import build_parser
 from serving import AssessmentLog, LogUnavailableError
 from serving._archive import ArchiveCheckError, archive_log, archive_preview, decisions_path, months_before
 from serving._log_schema import Assessment, Decision
@@ -294,8 +293,7 @@ def test_the_command_refuses_bad_input_with_exit_2(tmp_path, monkeypatch, capsys
     (tmp_path / "taken.csv").write_text("earlier archive\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVSTAND_DATABASE_URL", database if "://" in database else f"sqlite:///{tmp_path / database}")
-    args = build_parser().parse_args(["log", "archive", "--before", "2021-01-01", *arguments, *yes])
-    assert args.run(args) == 2
+    assert main_in_process("log", "archive", "--before", "2021-01-01", *arguments, *yes) == 2
     said = capsys.readouterr().err
     assert fragment in said and "secret" not in said
     assert not (tmp_path / "nothing.db").exists() and not (tmp_path / "x.csv").exists()

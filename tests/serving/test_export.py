@@ -11,7 +11,7 @@ import uuid
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
-from support import run_avstand
+from support import main_in_process, run_avstand
 
 from audits import audit_groups
 from avstand.cli import build_parser
@@ -218,8 +218,7 @@ def test_the_command_refuses_bad_input_with_exit_2(tmp_path, monkeypatch, capsys
     AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}").migrate()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVSTAND_DATABASE_URL", database if "://" in database else f"sqlite:///{tmp_path / database}")
-    args = build_parser().parse_args(["log", "export", "--from", "2026-06-01", "--to", "2026-06-30", *arguments])
-    assert args.run(args) == 2
+    assert main_in_process("log", "export", "--from", "2026-06-01", "--to", "2026-06-30", *arguments) == 2
     said = capsys.readouterr().err
     assert fragment in said and "secret" not in said
     assert not (tmp_path / "nothing.db").exists() and not (tmp_path / "x.csv").exists()

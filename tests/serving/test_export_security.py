@@ -13,8 +13,8 @@ import uuid
 import pandas as pd
 import pytest
 from sqlalchemy import update
+from support import main_in_process
 
-from avstand.cli import build_parser
 from serving import AssessmentLog
 from serving._archive import archive_log, decisions_path
 from serving._export import export_log, override_rates_path
@@ -205,15 +205,13 @@ def test_the_command_refuses_an_existing_output_with_exit_2(tmp_path, monkeypatc
     else:
         (tmp_path / existing).write_text("earlier\n")
     command = ["log", "export", "--from", "2026-06-01", "--to", "2026-06-30", "--output", "june.csv"]
-    args = build_parser().parse_args(command)
-    assert args.run(args) == 2
+    assert main_in_process(*command) == 2
     said = capsys.readouterr().err
-    assert said == f"avstand log: {existing} already exists: pass --overwrite to replace it\n"
+    assert said == f"avstand log: {existing} already exists; pass --overwrite to replace it\n"
     assert not (tmp_path / "victim.csv").exists()
     if not (tmp_path / existing).is_symlink():
         assert (tmp_path / existing).read_text() == "earlier\n"
-    args = build_parser().parse_args([*command, "--overwrite"])
-    assert args.run(args) == 0
+    assert main_in_process(*command, "--overwrite") == 0
     assert len(pd.read_csv(tmp_path / "june.csv")) == 1 and not (tmp_path / "victim.csv").exists()
 
 
@@ -268,9 +266,8 @@ def test_the_command_writes_the_banded_export_and_prints_the_small_group_share(t
     log.close()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AVSTAND_DATABASE_URL", f"sqlite:///{tmp_path / 'log.db'}")
-    args = build_parser().parse_args(["log", "export", "--from", "2026-06-01", "--to", "2026-06-30", "--output",
-                                      "june.csv", "--banded"])
-    assert args.run(args) == 0
+    assert main_in_process("log", "export", "--from", "2026-06-01", "--to", "2026-06-30", "--output", "june.csv",
+                           "--banded") == 0
     said = capsys.readouterr().out
     assert "small groups   3 of 8 rows (37.5%) alike with fewer than 4 others; 1 unique" in said
     assert list(pd.read_csv(tmp_path / "june.csv").columns) == BANDED_COLUMNS
