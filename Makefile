@@ -22,9 +22,9 @@ PORT    ?= 3000
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
-	@echo "make test     install and run the whole test suite"
+	@echo "make test     install and run the test suite but the long proofs (about 4 minutes on 2 cores)"
 	@echo "make install  create .venv and install the project with its dev extras"
-	@echo "make slow     the long proofs: minutes of mixed load, thousands of fuzzed requests"
+	@echo "make slow     the long proofs: the same model from 100,000 persons twice, minutes of mixed load, thousands of fuzzed requests"
 	@echo "make lint     ruff"
 	@echo "make bench    benchmarks (figures for the README)"
 	@echo "make bench-gates  the release gates' error rates on 20 simulated registers (about 80 minutes)"
@@ -50,11 +50,14 @@ run: install $(DATA)
 	  || { echo "API key of client 'local' (shown only now):"; $(BIN)/avstand keys add local; }
 	$(BIN)/avstand serve --host $(HOST) --port $(PORT)
 
+# Every test but the long proofs, in two processes (one per core); each test file runs in one of them.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
 
-# The long proofs: 5 minutes of mixed load and thousands of fuzzed requests against the real service.
+# The long proofs: the tests marked slow, then 5 minutes of mixed load and thousands of fuzzed requests
+# against the real service.
 slow: install
+	$(BIN)/python -m pytest -m slow
 	AVSTAND_LOAD_SECONDS=300 AVSTAND_FUZZ_EXAMPLES=3000 $(BIN)/python -m pytest -s tests/serving/test_load.py tests/serving/test_fuzz.py
 
 lint: install
