@@ -1,21 +1,20 @@
-"""The ``avstand`` program as a user runs it: a real process, real files, exit codes 0 / 2."""
+"""The ``avstand`` program as a user runs it, through its entry point: real files, exit codes 0 / 2."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
+from support import avstand_in_process
 
 
 def avstand(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    # A wide terminal, so that argparse does not wrap "default: ..." across lines.
-    env = os.environ | {"COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300, check=False)
+    # A wide terminal, so that argparse does not wrap "default: ..." across lines. In process: the program is
+    # the same, without the seconds of imports (tests/avstand/test_errors.py runs it as a process).
+    return avstand_in_process(*args, cwd=cwd or os.getcwd(), env=os.environ | {"COLUMNS": "200"})
 
 
 def test_help_explains_every_option_with_its_default():

@@ -13,7 +13,7 @@ import mlflow
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
-from support import quick_gates, quick_training, register_flawed_candidate, run_avstand
+from support import avstand_in_process, quick_gates, quick_training, register_flawed_candidate, run_avstand
 
 from synthetic import feed_error
 
@@ -46,7 +46,8 @@ def monkeypatch_module():
 def avstand(store, *args):
     return run_avstand(*args, "--gates", store["folder"] / "quick-gates.yaml", "--reports", store["folder"] / "reports",
                        cwd=store["folder"], env=store["env"]) if args[0] == "promote" else \
-        run_avstand(*args, cwd=store["folder"], env=store["env"])
+        run_avstand(*args, cwd=store["folder"], env=store["env"]) if args[0] != "versions" else \
+        avstand_in_process(*args, cwd=store["folder"], env=store["env"])  # no BentoML store: in process
 
 
 def production(store) -> int | None:

@@ -11,7 +11,7 @@ import uuid
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
-from support import main_in_process, run_avstand
+from support import avstand_in_process, main_in_process
 
 import serving._archive as archive_module
 from serving import AssessmentLog, LogUnavailableError
@@ -259,12 +259,12 @@ def test_the_command_dry_runs_then_archives(tmp_path):
     cut = months_before(today, 12).isoformat()
     command = ["log", "archive", "--before", cut, "--output", tmp_path / "archive.parquet"]
 
-    dry = run_avstand(*command, cwd=tmp_path, env=env)
+    dry = avstand_in_process(*command, cwd=tmp_path, env=env)
     assert dry.returncode == 0, dry.stderr
     assert f"would archive  3 assessments and 1 decisions created before {cut}" in dry.stdout
     assert "add --yes" in dry.stdout and not (tmp_path / "archive.parquet").exists()
 
-    done = run_avstand(*command, "--yes", cwd=tmp_path, env=env)
+    done = avstand_in_process(*command, "--yes", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert f"archived       3 assessments and 1 decisions created before {cut}" in done.stdout
     digest = hashlib.sha256((tmp_path / "archive.parquet").read_bytes()).hexdigest()

@@ -11,7 +11,7 @@ import uuid
 import pandas as pd
 import pytest
 from sqlalchemy import select, update
-from support import main_in_process, run_avstand
+from support import avstand_in_process, main_in_process
 
 from audits import audit_groups
 from avstand.cli import build_parser
@@ -198,7 +198,7 @@ def test_the_command_exports_and_prints_a_summary(tmp_path):
     log.close()
     env = os.environ | {"AVSTAND_DATABASE_URL": f"sqlite:///{tmp_path / 'log.db'}"}
     (tmp_path / "out").mkdir()
-    done = run_avstand("log", "export", "--from", "2026-06-01", "--to", "2026-06-30", "--output",
+    done = avstand_in_process("log", "export", "--from", "2026-06-01", "--to", "2026-06-30", "--output",
                        tmp_path / "out" / "june.csv", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr
     assert "assessments    2" in done.stdout and "override rate 50.0%" in done.stdout

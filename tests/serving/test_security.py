@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 from mlflow.tracking import MlflowClient
-from support import free_port, run_avstand
+from support import avstand_in_process, free_port
 
 from models.registry import BUNDLE_DIGEST_TAG, redacted_uri
 from serving import NoProductionModelError, load_production
@@ -168,7 +168,7 @@ def test_model_shows_clients_no_login_report_commit_or_run(server, production_st
 def test_versions_shows_operators_the_run_commit_and_recorded_digest(production_store):
     model = _model_folder(production_store["store"])
     recorded = _metadata(model)
-    done = run_avstand("versions", cwd=production_store["folder"], env=production_store["env"])
+    done = avstand_in_process("versions", cwd=production_store["folder"], env=production_store["env"])
     assert done.returncode == 0, done.stderr
     (line,) = [line for line in done.stdout.splitlines() if line.strip().startswith("version 1:")]
     assert f"run {recorded['mlflow_run']}" in line and f"commit {recorded['code']['git_commit']}" in line

@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from support import run_avstand
+from support import avstand_in_process
 
 from serving._requests import MAX_BATCH
 
@@ -101,7 +101,7 @@ def test_a_revoked_key_is_refused_within_a_second(server):
     headers = {"Authorization": f"Bearer {key}"}
     time.sleep(1.1)
     assert httpx.post(server.url + "/score", json=RECORD, headers=headers).status_code == 200
-    revoked = run_avstand("keys", "revoke", "short-lived", cwd=server.folder, env=server.env)
+    revoked = avstand_in_process("keys", "revoke", "short-lived", cwd=server.folder, env=server.env)
     assert revoked.returncode == 0, revoked.stderr
     time.sleep(1.1)
     answer = httpx.post(server.url + "/score", json=RECORD, headers=headers)

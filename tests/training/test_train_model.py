@@ -3,14 +3,12 @@ tracked in a real MLflow store (SQLite in a temporary folder)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
+from support import avstand_in_process
 
 from models import REGISTRATION_BANDS, Scorer, assess, registration_band
 
@@ -18,8 +16,7 @@ BANDS = [label for label, _, _ in REGISTRATION_BANDS]
 
 
 def avstand(*args, cwd, env):
-    return subprocess.run([sys.executable, "-m", "avstand", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=900, check=False)
+    return avstand_in_process(*args, cwd=cwd, env=env)
 
 
 @pytest.fixture(scope="module")
