@@ -27,6 +27,7 @@ from training._pipeline import Calibrated, TrainResult, calibrate, fit_model, tr
 from training._record import record_run
 from training._rows import Rows
 from training._splits import PERIODS, Periods, TrainingDataError, assign_periods
+from training._tracking import log_training_run
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -53,6 +54,7 @@ __all__ = [
     "fit_model",
     "load_config",
     "load_inputs",
+    "log_training_run",
     "model_arrays",
     "monotone_violations",
     "period_rows",
