@@ -18,7 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from audits._evaluate import Scored, evaluate_candidate
-from audits._gates import load_gates
+from audits._gates import Gates, load_gates
 from audits._report import write_reports
 from models import InputError, Scorer, assess
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
@@ -91,41 +91,65 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
     started = time.perf_counter()
     gates = load_gates(gates_path)
     inputs = audit_inputs(version=version, run_id=run_id)
-    test_set, scorer, run = inputs.test_set, inputs.scorer, inputs.run
-    evaluated = evaluate_candidate(
-        test_set=test_set, candidate=inputs.candidate, production=inputs.production, spec=scorer.spec, gates=gates,
-        comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()})
+    evaluated = _evaluate(inputs, gates)
     log.info("calibration, fairness and gates by %d groupings (%.0f s)", len(evaluated["group_columns"]),
              time.perf_counter() - started)
-    failed = evaluated["failed_gates"]
-    client = MlflowClient(tracking_uri=tracking_uri())
-    tags = run.data.tags
-    findings = {
-        "meta": {"version": int(inputs.version), "run_id": run.info.run_id, "verdict": evaluated["verdict"],
-                 "failed_gates": failed, "not_judged_gates": evaluated["not_judged_gates"],
-                 "data_path": tags.get("data.path"), "as_of": tags.get("data.as_of"),
-                 "data_sha256": tags.get("data.sha256"), "git_commit": tags.get("code.git_commit"),
-                 "git_dirty": tags.get("code.git_dirty"), "test_start": tags.get("period.test_start"),
-                 "test_last": tags.get("period.test_last"), "test_rows": len(test_set),
-                 "gates_sha256": gates.digest(), "policy_version": scorer.policy.version,
-                 "production": f"version {inputs.production_version}" if inputs.production else None,
-                 "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates},
-        "override": override, "policy_text": scorer.policy.description, "gates_confidence": gates.confidence,
-        "history": history or [],
-    } | {k: v for k, v in evaluated.items() if k not in ("verdict", "failed_gates", "not_judged_gates")}
+    findings = _findings(inputs, gates, evaluated, override=override, history=history)
     folder = Path(reports_root) / str(inputs.version)
     paths = write_reports(findings, folder)
-    for path in paths.values():
-        client.log_artifact(run.info.run_id, str(path), artifact_path="audit")
-    for key, value in {"audit.verdict": findings["meta"]["verdict"], "audit.failed_gates": ",".join(failed) or "none",
-                       "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
-                       "audit.production": str(inputs.production_version) if inputs.production else "none",
-                       "audit.not_judged_gates": ",".join(evaluated["not_judged_gates"]) or "none",
-                       "audit.run_artifacts": f"runs:/{run.info.run_id}/audit"}.items():
-        client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
+    _record(inputs, gates, findings, paths)
+    failed = findings["meta"]["failed_gates"]
     log.info("version %s: %s%s; reports in %s (%.0f s)", inputs.version, findings["meta"]["verdict"].upper(),
              f" (failed: {', '.join(failed)})" if failed else "", folder, time.perf_counter() - started)
     return findings
+
+
+def _evaluate(inputs: AuditInputs, gates: Gates) -> dict[str, Any]:
+    """Calibration, fairness, quality and the gates on the version's test set, with training's
+    registration-blind comparator shown beside it."""
+    test_set = inputs.test_set
+    return evaluate_candidate(
+        test_set=test_set, candidate=inputs.candidate, production=inputs.production, spec=inputs.scorer.spec,
+        gates=gates,
+        comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()})
+
+
+def _findings(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any], *, override: dict | None,
+              history: list[str] | None) -> dict[str, Any]:
+    """What ``audit.json`` holds: the run's provenance and the verdict first, then every section evaluated."""
+    verdict = ("verdict", "failed_gates", "not_judged_gates")
+    return {
+        "meta": _meta(inputs, gates, evaluated), "override": override, "policy_text": inputs.scorer.policy.description,
+        "gates_confidence": gates.confidence, "history": history or [],
+    } | {k: v for k, v in evaluated.items() if k not in verdict}
+
+
+def _meta(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any]) -> dict[str, Any]:
+    """The version, its verdict and where its figures come from (data, code, gates, policy, production)."""
+    run, tags = inputs.run, inputs.run.data.tags
+    return {"version": int(inputs.version), "run_id": run.info.run_id, "verdict": evaluated["verdict"],
+            "failed_gates": evaluated["failed_gates"], "not_judged_gates": evaluated["not_judged_gates"],
+            "data_path": tags.get("data.path"), "as_of": tags.get("data.as_of"),
+            "data_sha256": tags.get("data.sha256"), "git_commit": tags.get("code.git_commit"),
+            "git_dirty": tags.get("code.git_dirty"), "test_start": tags.get("period.test_start"),
+            "test_last": tags.get("period.test_last"), "test_rows": len(inputs.test_set),
+            "gates_sha256": gates.digest(), "policy_version": inputs.scorer.policy.version,
+            "production": f"version {inputs.production_version}" if inputs.production else None,
+            "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates}
+
+
+def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: dict[str, Path]) -> None:
+    """The reports as artifacts of the version's run, and the verdict as tags on the version."""
+    client = MlflowClient(tracking_uri=tracking_uri())
+    run_id, meta = inputs.run.info.run_id, findings["meta"]
+    for path in paths.values():
+        client.log_artifact(run_id, str(path), artifact_path="audit")
+    for key, value in {"audit.verdict": meta["verdict"], "audit.failed_gates": ",".join(meta["failed_gates"]) or "none",
+                       "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
+                       "audit.production": str(inputs.production_version) if inputs.production else "none",
+                       "audit.not_judged_gates": ",".join(meta["not_judged_gates"]) or "none",
+                       "audit.run_artifacts": f"runs:/{run_id}/audit"}.items():
+        client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
 
 
 def _version(client: MlflowClient, *, version: int | None, run_id: str | None):

@@ -1,218 +1,188 @@
-"""Each gate's verdict on an audit's findings, deciding with the figures' uncertainty.
+"""Each gate's verdict on an audit's findings: one function per gate, in a table, run in its order.
 
-Every gate is a family of *cells* (the whole test set, each band, each group, each grouping, each
-feature's category), each an estimate with a standard error. With m cells that have one, a cell's
-interval is ``estimate +- z * se`` with ``z = Phi^-1(1 - (1 - confidence) / m)``: a one-sided test per
-cell at level (1 - confidence) / m (Bonferroni), so the family's chance of refusing a model that is within
-tolerance everywhere is at most 1 - confidence. A
-cell *fails* when its interval lies wholly beyond the tolerance, *passes* when wholly within, and is
-*not judged* when it crosses the tolerance or has too little evidence; the gate fails when any cell
-fails, passes when none fails and one passed, and is not judged when no cell could be decided.
-Ratios are judged on the log scale, where their noise is symmetric.
+A gate function takes its name, the gates file and the findings, and returns the gate's verdict row (see
+``audits._cells.decide`` for how a family of cells is decided). The table's order is the order of the
+rows in ``audit.json`` and the report: that of ``GATE_NAMES``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
+from audits._cells import Cell, decide, not_applicable
 from audits._gates import Gate, Gates
 from models import REGISTRATION_TIME
 
-__all__ = ["evaluate_gates"]
+__all__ = ["Findings", "evaluate_gates"]
 
-
-_SHOWN = 2  # not-judged cells named in a gate's one-line detail; all are in its ``not_judged`` list
+_NO_PRODUCTION = "no version in production: nothing to compare with"
+# A category present in one profile and absent from the other fails when the other would have been expected
+# to hold at least this many rows of it (P(no row | 10 expected) = 0.005%).
+_MIN_EXPECTED_ROWS = 10
 
 
 @dataclass(frozen=True)
-class _Cell:
-    label: str
-    estimate: float | None
-    se: float | None
-    too_small: str | None = None     # why the cell has too little evidence, with its counts
+class Findings:
+    """What the gates judge: the calibration and fairness audits, the drift from production's data
+    profile (None without one) and the paired comparisons with production (None without a production
+    version)."""
 
-
-def _decide(name: str, gate: Gate, cells: list[_Cell], *, confidence: float, side: str, tolerance: float,
-            scale: str = "plain", extra_failures: list[str] = (), what: str = "") -> dict:
-    """The verdict of one gate over its cells. ``side``: ``two`` (|x| <= tolerance), ``upper``
-    (x <= tolerance) or ``lower`` (x >= tolerance). ``scale``: ``plain``; ``log`` (estimates and tolerance
-    are logarithms of ratios, shown as ratios) or ``log1p`` (logarithms of 1 + a relative change, shown
-    as the change)."""
-    log = scale
-    usable = [c for c in cells if c.too_small is None and c.se is not None and c.estimate is not None]
-    # A cell within tolerance can only be refused on one side (its interval beyond +tolerance, or beyond
-    # -tolerance, not both), so a one-sided level of (1 - confidence) / m per cell keeps the family's.
-    z = norm.ppf(1 - (1 - confidence) / max(len(usable), 1))
-    failed, passed, crossing = [], [], []
-    for c in usable:
-        lo, hi = c.estimate - z * c.se, c.estimate + z * c.se
-        if side == "two":
-            beyond, within = lo > tolerance or hi < -tolerance, -tolerance <= lo and hi <= tolerance
-            margin = abs(c.estimate) - tolerance
-        elif side == "upper":
-            beyond, within, margin = lo > tolerance, hi <= tolerance, c.estimate - tolerance
-        else:
-            beyond, within, margin = hi < tolerance, lo >= tolerance, tolerance - c.estimate
-        entry = (margin, c, [lo, hi])
-        (failed if beyond else passed if within else crossing).append(entry)
-    not_judged = [f"{c.label} ({c.too_small})" for c in cells if c.too_small is not None]
-    not_judged += [f"{c.label} (no standard error: undefined in the bootstrap)" for c in cells
-                   if c.too_small is None and c.se is None]
-    not_judged += [f"{c.label} ({_show(c.estimate, log)}, interval {_pair(iv, log)} crosses the tolerance)"
-                   for _, c, iv in crossing]
-    pool = failed or crossing or passed
-    if failed or extra_failures:
-        verdict = "fail"
-    elif passed:
-        verdict = "pass"
-    else:
-        verdict = "not_judged"
-    value = interval = None
-    detail = what
-    if pool:
-        _, worst, iv = max(pool, key=lambda e: e[0])
-        value, interval = _back(worst.estimate, log), [_back(v, log) for v in iv]
-        detail = f"{'failed' if failed else 'worst'}: {worst.label}" + (f"; {what}" if what else "")
-    if len(failed) > 1:
-        detail += "; also failed: " + ", ".join(c.label for _, c, _ in sorted(failed, key=lambda e: -e[0])[1:])
-    if extra_failures:
-        detail += "; " + "; ".join(extra_failures)
-    if not_judged:
-        shown = ", ".join(not_judged[:_SHOWN])
-        more = f" and {len(not_judged) - _SHOWN} more (see the report)" if len(not_judged) > _SHOWN else ""
-        detail += f"; not judged ({len(not_judged)}): {shown}{more}"
-    return {"gate": name, "value": value, "threshold": gate.tolerance, "interval": interval, "verdict": verdict,
-            "detail": detail, "rule": gate.rule, "rationale": gate.rationale, "z": float(z),
-            "cells": {"failed": len(failed), "passed": len(passed), "not_judged": len(not_judged)},
-            "not_judged": not_judged}
-
-
-def _back(value: float, scale: str) -> float:
-    return float({"log": math.exp, "log1p": math.expm1}.get(scale, float)(value))
-
-
-def _show(value: float, log: str) -> str:
-    return f"{_back(value, log):.4f}"
-
-
-def _pair(pair: list[float], log: str) -> str:
-    return f"[{_show(pair[0], log)}, {_show(pair[1], log)}]"
-
-
-def _not_applicable(name: str, gate: Gate, why: str) -> dict:
-    return {"gate": name, "value": None, "threshold": gate.tolerance, "interval": None, "verdict": "not_applicable",
-            "detail": why, "rule": gate.rule, "rationale": gate.rationale, "z": None,
-            "cells": {"failed": 0, "passed": 0, "not_judged": 0}, "not_judged": []}
-
-
-def _calibration_cells(cells: dict, prefix: str, min_rows: int) -> list[_Cell]:
-    return [_Cell(f"{prefix}{label}", c.get("calibration_in_the_large"), c.get("calibration_in_the_large_se"),
-                  None if c["judged"] else f"{c.get('rows', 0)} observed rows, {c.get('successes', 0)} successes; "
-                                            f"at least {min_rows} rows needed")
-            for label, c in cells.items()]
+    calibration: dict
+    fairness: dict
+    drift: dict | None
+    production: dict | None
 
 
 def evaluate_gates(gates: Gates, *, calibration: dict, fairness: dict, drift: dict | None,
                    production: dict | None) -> list[dict]:
-    """Each gate's value, tolerance, interval, verdict and the cells it could not judge.
+    """Each gate's value, tolerance, interval, verdict and the cells it could not judge, in gate order.
 
     ``production`` holds the paired comparisons with production on the same test rows (``auc_loss`` and
     ``disparity_changes`` from ``audits._comparison``), or is None when no version is in production (then
     the comparisons are not applicable, and say so). ``drift`` is None when production's data profile is
     not available.
     """
-    g, conf = gates.gates, gates.confidence
-    overall = calibration["overall"]
-    out = [_decide("calibration_overall", g["calibration_overall"],
-                   _calibration_cells({"all test rows": overall}, "", gates.min_rows_per_group), confidence=conf,
-                   side="two", tolerance=g["calibration_overall"].tolerance, what="predicted - observed")]
-    bands = calibration["groups"][REGISTRATION_TIME]
-    out.append(_decide("calibration_by_registration_time", g["calibration_by_registration_time"],
-                       _calibration_cells(bands, f"{REGISTRATION_TIME} = ", gates.min_rows_per_group),
-                       confidence=conf, side="two", tolerance=g["calibration_by_registration_time"].tolerance))
-    group_cells = [cell for column, cells in calibration["groups"].items() if column != REGISTRATION_TIME
-                   for cell in _calibration_cells(cells, f"{column} = ", gates.min_rows_per_group)]
-    out.append(_decide("calibration_by_group", g["calibration_by_group"], group_cells, confidence=conf, side="two",
-                       tolerance=g["calibration_by_group"].tolerance))
-    out.append(_decide("ece", g["ece"], [_Cell("all test rows", overall.get("ece"), overall.get("ece_se"))],
-                       confidence=conf, side="upper", tolerance=g["ece"].tolerance, what="ten equal-width bins"))
-    out.append(_decide("auc_floor", g["auc_floor"], [_Cell("all test rows", overall.get("auc"), overall.get("auc_se"))],
-                       confidence=conf, side="lower", tolerance=g["auc_floor"].tolerance, what="ROC-AUC"))
-    if production is None:
-        out.append(_not_applicable("auc_vs_production", g["auc_vs_production"],
-                                   "no version in production: nothing to compare with"))
-    else:
-        loss = production["auc_loss"]
-        out.append(_decide("auc_vs_production", g["auc_vs_production"],
-                           [_Cell("production - candidate", loss["value"], loss["se"])], confidence=conf,
-                           side="upper", tolerance=g["auc_vs_production"].tolerance,
-                           what=f"production {loss['production']:.4f}, candidate {loss['candidate']:.4f}"))
-    out.append(_decide("false_far_ratio", g["false_far_ratio"], _excess_cells(fairness, g["false_far_ratio"]),
-                       confidence=conf, side="upper", tolerance=math.log(g["false_far_ratio"].tolerance), scale="log",
-                       what="successes among those placed far, observed over promised, against everyone else"))
-    if production is None:
-        out.append(_not_applicable("error_ratios_vs_production", g["error_ratios_vs_production"],
-                                   "no version in production: nothing to compare with"))
-    else:
-        cells = [_Cell(f"{key}: {c['production']:.3f} -> {c['candidate']:.3f}", c["log_value"], c["se_log"],
-                       None if c["log_value"] is not None else "a group with no observed errors: undefined")
-                 for key, c in production["disparity_changes"].items()]
-        out.append(_decide("error_ratios_vs_production", g["error_ratios_vs_production"], cells, confidence=conf,
-                           side="upper", tolerance=math.log1p(g["error_ratios_vs_production"].tolerance),
-                           scale="log1p", what="rise of the grouping's mean excess, candidate over production"))
-    if drift is None:
-        out.append(_not_applicable("data_drift", g["data_drift"], "no production data profile to compare with"))
-    else:
-        out.append(_drift(g["data_drift"], drift, conf))
-    return out
+    findings = Findings(calibration=calibration, fairness=fairness, drift=drift, production=production)
+    return [rule(name, gates, findings) for name, rule in _GATES]
 
 
-def _excess_cells(fairness: dict, gate: Gate) -> list[_Cell]:
+def _calibration_cells(cells: dict, prefix: str, min_rows: int) -> list[Cell]:
+    return [Cell(f"{prefix}{label}", c.get("calibration_in_the_large"), c.get("calibration_in_the_large_se"),
+                 None if c["judged"] else f"{c.get('rows', 0)} observed rows, {c.get('successes', 0)} successes; "
+                                          f"at least {min_rows} rows needed")
+            for label, c in cells.items()]
+
+
+def _calibration_overall(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    cells = _calibration_cells({"all test rows": found.calibration["overall"]}, "", gates.min_rows_per_group)
+    return decide(name, gate, cells, confidence=gates.confidence, side="two",
+                  tolerance=gate.tolerance, what="predicted - observed")
+
+
+def _calibration_by_registration_time(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    cells = _calibration_cells(found.calibration["groups"][REGISTRATION_TIME], f"{REGISTRATION_TIME} = ",
+                               gates.min_rows_per_group)
+    return decide(name, gate, cells, confidence=gates.confidence, side="two",
+                  tolerance=gate.tolerance)
+
+
+def _calibration_by_group(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    cells = [cell for column, by_group in found.calibration["groups"].items() if column != REGISTRATION_TIME
+             for cell in _calibration_cells(by_group, f"{column} = ", gates.min_rows_per_group)]
+    return decide(name, gate, cells, confidence=gates.confidence, side="two",
+                  tolerance=gate.tolerance)
+
+
+def _ece(name: str, gates: Gates, found: Findings) -> dict:
+    gate, overall = gates.gates[name], found.calibration["overall"]
+    return decide(name, gate, [Cell("all test rows", overall.get("ece"), overall.get("ece_se"))],
+                  confidence=gates.confidence, side="upper", tolerance=gate.tolerance, what="ten equal-width bins")
+
+
+def _auc_floor(name: str, gates: Gates, found: Findings) -> dict:
+    gate, overall = gates.gates[name], found.calibration["overall"]
+    return decide(name, gate, [Cell("all test rows", overall.get("auc"), overall.get("auc_se"))],
+                  confidence=gates.confidence, side="lower", tolerance=gate.tolerance, what="ROC-AUC")
+
+
+def _auc_vs_production(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    if found.production is None:
+        return not_applicable(name, gate, _NO_PRODUCTION)
+    loss = found.production["auc_loss"]
+    return decide(name, gate, [Cell("production - candidate", loss["value"], loss["se"])],
+                  confidence=gates.confidence, side="upper", tolerance=gate.tolerance,
+                  what=f"production {loss['production']:.4f}, candidate {loss['candidate']:.4f}")
+
+
+def _false_far_ratio(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    return decide(name, gate, _excess_cells(found.fairness, gate), confidence=gates.confidence,
+                  side="upper", tolerance=math.log(gate.tolerance), scale="log",
+                  what="successes among those placed far, observed over promised, against everyone else")
+
+
+def _excess_cells(fairness: dict, gate: Gate) -> list[Cell]:
     """One cell per judged group of each capped grouping: the log of its false-far excess."""
     cells = []
     for column in gate.groupings:
         if column not in fairness:
-            cells.append(_Cell(column, None, None, "not an audit grouping of this version (feature spec, gates)"))
+            cells.append(Cell(column, None, None, "not an audit grouping of this version (feature spec, gates)"))
             continue
         result = fairness[column]
-        judged = result["false_far"].get("excess_judged") or []
-        for label in judged:
+        for label in result["false_far"].get("excess_judged") or []:
             c = result["by_group"][label]
             value = c["false_far_excess"]
             estimate = math.log(value) if value and math.isfinite(value) else None
-            cells.append(_Cell(f"{column} = {label}", estimate, c["false_far_excess_se_log"],
-                               None if estimate is not None else "no promised or no observed successes placed far"))
+            cells.append(Cell(f"{column} = {label}", estimate, c["false_far_excess_se_log"],
+                              None if estimate is not None else "no promised or no observed successes placed far"))
         for label in result["false_far"]["too_small_to_judge"] + result["false_far"]["excess_not_judged"]:
-            cells.append(_Cell(f"{column} = {label}", None, None, "too few outcomes"))
+            cells.append(Cell(f"{column} = {label}", None, None, "too few outcomes"))
     return cells
 
 
-# A category present in one profile and absent from the other fails when the other would have been expected
-# to hold at least this many rows of it (P(no row | 10 expected) = 0.005%).
-_MIN_EXPECTED_ROWS = 10
+def _error_ratios_vs_production(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    if found.production is None:
+        return not_applicable(name, gate, _NO_PRODUCTION)
+    cells = [Cell(f"{key}: {c['production']:.3f} -> {c['candidate']:.3f}", c["log_value"], c["se_log"],
+                  None if c["log_value"] is not None else "a group with no observed errors: undefined")
+             for key, c in found.production["disparity_changes"].items()]
+    return decide(name, gate, cells, confidence=gates.confidence, side="upper",
+                  tolerance=math.log1p(gate.tolerance), scale="log1p",
+                  what="rise of the grouping's mean excess, candidate over production")
 
 
-def _drift(gate: Gate, drift: dict, confidence: float) -> dict:
+def _data_drift(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    if found.drift is None:
+        return not_applicable(name, gate, "no production data profile to compare with")
     cells, extra = [], []
-    for name, d in drift.items():
+    for feature, d in found.drift.items():
         if d.get("new_feature") or d.get("dropped_feature"):
-            extra.append(f"{name}: a feature " + ("production's data did not have" if d.get("new_feature")
-                                                  else "production's data had and this data has not"))
+            extra.append(f"{feature}: a feature " + ("production's data did not have" if d.get("new_feature")
+                                                     else "production's data had and this data has not"))
             continue
-        for category, (change, se) in d["changes"].items():
-            if se > 0:
-                cells.append(_Cell(f"{name} = {category}", change, se))
-            elif change:
-                extra.append(f"{name} = {category}: {change:+.3f} where neither profile varies")
-        if d["psi"] - d["psi_noise"] > gate.max_psi:
-            extra.append(f"{name}: PSI {d['psi']:.3f} beyond {gate.max_psi} + noise {d['psi_noise']:.3f}")
-        for category in d["new_categories"] + d["vanished_categories"]:
-            expected = d["expected"][category]
-            if expected >= _MIN_EXPECTED_ROWS:
-                kind = "new" if category in d["new_categories"] else "vanished"
-                extra.append(f"{name}: {kind} {[category]} ({expected:.0f} rows expected)")
-    return _decide("data_drift", gate, cells, confidence=confidence, side="two", tolerance=gate.tolerance,
-                   extra_failures=extra, what="share change in the last year's registrations")
+        found_cells, found_extra = _drift_cells(feature, d, gate)
+        cells += found_cells
+        extra += found_extra
+    return decide(name, gate, cells, confidence=gates.confidence, side="two", tolerance=gate.tolerance,
+                  extra_failures=extra, what="share change in the last year's registrations")
+
+
+def _drift_cells(name: str, d: dict, gate: Gate) -> tuple[list[Cell], list[str]]:
+    """A feature's share changes as cells, and what fails the drift gate outright: a change where neither
+    profile varies, a PSI beyond noise, a category expected often enough that appeared or vanished."""
+    cells, extra = [], []
+    for category, (change, se) in d["changes"].items():
+        if se > 0:
+            cells.append(Cell(f"{name} = {category}", change, se))
+        elif change:
+            extra.append(f"{name} = {category}: {change:+.3f} where neither profile varies")
+    if d["psi"] - d["psi_noise"] > gate.max_psi:
+        extra.append(f"{name}: PSI {d['psi']:.3f} beyond {gate.max_psi} + noise {d['psi_noise']:.3f}")
+    for category in d["new_categories"] + d["vanished_categories"]:
+        expected = d["expected"][category]
+        if expected >= _MIN_EXPECTED_ROWS:
+            kind = "new" if category in d["new_categories"] else "vanished"
+            extra.append(f"{name}: {kind} {[category]} ({expected:.0f} rows expected)")
+    return cells, extra
+
+
+# The gates in report order (``GATE_NAMES``, tested): each name with the function that gives its verdict row.
+_GATES: tuple[tuple[str, Callable[[str, Gates, Findings], dict]], ...] = (
+    ("calibration_overall", _calibration_overall),
+    ("calibration_by_registration_time", _calibration_by_registration_time),
+    ("calibration_by_group", _calibration_by_group),
+    ("ece", _ece),
+    ("auc_floor", _auc_floor),
+    ("auc_vs_production", _auc_vs_production),
+    ("false_far_ratio", _false_far_ratio),
+    ("error_ratios_vs_production", _error_ratios_vs_production),
+    ("data_drift", _data_drift),
+)

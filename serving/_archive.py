@@ -14,6 +14,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -111,39 +112,58 @@ def archive_log(log: AssessmentLog, *, before: dt.date, output: Path,
     paths = {"assessments": output, "decisions": decisions_path(output)}
     assessments, decisions = _read(log, before)
     ids, decision_ids = list(assessments["id"]), list(decisions["id"])
-    written: list[Path] = []
-    deleting = False
+    attempt = _Attempt()
     try:
-        for name, frame in (("assessments", assessments), ("decisions", decisions)):
-            _write(frame, paths[name])
-            written.append(paths[name])  # only once written: a file that appeared meanwhile is not ours
-        _read_back(paths, ids, decision_ids)
-        sha256 = {name: file_digest(path) for name, path in paths.items()}
-        old = Assessment.created_at < _midnight(before)
-        with log.engine.begin() as connection:
-            found = set(connection.scalars(select(Assessment.id).where(old)))
-            found_decisions = set(connection.scalars(select(Decision.id).join(Assessment).where(old)))
-            if found != set(ids) or found_decisions != set(decision_ids):
-                raise ArchiveCheckError("the log changed while the archive was written; nothing was deleted: "
-                                        "run the archive again")
-            deleting = True  # from here on the files are kept whatever happens: the rows may be gone
-            # Exactly the archived rows, by id: a decision added meanwhile to one of them fails the foreign key.
-            gone = [_delete(connection, Decision, decision_ids), _delete(connection, Assessment, ids)]
-            if gone != [len(decision_ids), len(ids)]:
-                raise ArchiveCheckError(f"deleting removed {gone[1]} assessments and {gone[0]} decisions, not "
-                                        f"{len(ids)} and {len(decision_ids)}; rolled back, nothing was deleted")
+        sha256 = _write_archive({"assessments": assessments, "decisions": decisions}, paths, attempt)
+        _delete_archived(log, before, ids, decision_ids, attempt)
     except BaseException as exc:
-        if not deleting:  # nothing was deleted for certain: the files archive nothing and would block a rerun
-            for path in written:
+        if not attempt.deleting:  # nothing was deleted for certain: the files archive nothing and would block a rerun
+            for path in attempt.written:
                 path.unlink(missing_ok=True)
         if isinstance(exc, SQLAlchemyError):
             raise LogUnavailableError(f"the assessment log cannot be archived: {type(exc).__name__}; " + (
                 "the deletion was rolled back unless its commit had gone through: the archive files are kept, "
-                "check the log before running again" if deleting else "nothing was deleted")) from exc
+                "check the log before running again" if attempt.deleting else "nothing was deleted")) from exc
         raise
     return {"assessments": len(ids), "decisions": len(decision_ids),
             "period": _period(assessments["created_at"].min(), assessments["created_at"].max(), before),
             "paths": {name: str(path) for name, path in paths.items()}, "sha256": sha256}
+
+
+@dataclass
+class _Attempt:
+    """How far an archive got: the files it wrote (only those are its to remove), and whether the
+    deletion has begun (from then on the files are kept whatever happens: the rows may be gone)."""
+
+    written: list[Path] = field(default_factory=list)
+    deleting: bool = False
+
+
+def _write_archive(frames: dict[str, pd.DataFrame], paths: dict[str, Path], attempt: _Attempt) -> dict[str, str]:
+    """Write both files durably, read their ids back, and return their SHA-256."""
+    for name, frame in frames.items():
+        _write(frame, paths[name])
+        attempt.written.append(paths[name])  # only once written: a file that appeared meanwhile is not ours
+    _read_back(paths, list(frames["assessments"]["id"]), list(frames["decisions"]["id"]))
+    return {name: file_digest(path) for name, path in paths.items()}
+
+
+def _delete_archived(log: AssessmentLog, before: dt.date, ids: list[str], decision_ids: list[str],
+                     attempt: _Attempt) -> None:
+    """In one transaction, delete exactly the archived rows, or nothing when the log changed meanwhile."""
+    old = Assessment.created_at < _midnight(before)
+    with log.engine.begin() as connection:
+        found = set(connection.scalars(select(Assessment.id).where(old)))
+        found_decisions = set(connection.scalars(select(Decision.id).join(Assessment).where(old)))
+        if found != set(ids) or found_decisions != set(decision_ids):
+            raise ArchiveCheckError("the log changed while the archive was written; nothing was deleted: "
+                                    "run the archive again")
+        attempt.deleting = True
+        # Exactly the archived rows, by id: a decision added meanwhile to one of them fails the foreign key.
+        gone = [_delete(connection, Decision, decision_ids), _delete(connection, Assessment, ids)]
+        if gone != [len(decision_ids), len(ids)]:
+            raise ArchiveCheckError(f"deleting removed {gone[1]} assessments and {gone[0]} decisions, not "
+                                    f"{len(ids)} and {len(decision_ids)}; rolled back, nothing was deleted")
 
 
 def _check(before: dt.date, output: Path, today: dt.date | None) -> Path:

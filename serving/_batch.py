@@ -62,35 +62,64 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
         When a record in the stock cannot be scored (as ``/score`` would refuse it).
     """
     started = time.perf_counter()
-    scorer = production.scorer
     day = pd.Timestamp(as_of)
-    stock = extract_frame.loc[stock_on(extract_frame, day)]
-    if stock["person_id"].duplicated().any():  # the register's contract forbids overlapping spells
-        raise ValueError("the stock holds a person twice: the extract has overlapping spells")
-    records = stock[["registered_on", *scorer.spec.model_features]].reset_index(drop=True)
+    stock = _stock(extract_frame, day)
+    records = stock[["registered_on", *production.scorer.spec.model_features]].reset_index(drop=True)
     records["assessed_on"] = day
     log.info("stock on %s: %s persons of %s spells (%.1f s)", as_of, f"{len(records):,}",
              f"{len(extract_frame):,}", time.perf_counter() - started)
-    size = max(1, chunk_size or _CHUNK[with_reasons])
+    scored = _score_in_chunks(production, records, with_reasons=with_reasons, workers=workers,
+                              size=max(1, chunk_size or _CHUNK[with_reasons]))
+    out = _scored_stock(production, stock, day, scored, with_reasons=with_reasons)
+    log.info("scored the stock on %s: %s persons in %.1f s", as_of, f"{len(out):,}", time.perf_counter() - started)
+    return out
+
+
+def _stock(extract_frame: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The spells registered on ``day``: one per person, or ValueError."""
+    stock = extract_frame.loc[stock_on(extract_frame, day)]
+    if stock["person_id"].duplicated().any():  # the register's contract forbids overlapping spells
+        raise ValueError("the stock holds a person twice: the extract has overlapping spells")
+    return stock
+
+
+def _score_in_chunks(production: Production, records: pd.DataFrame, *, with_reasons: bool, workers: int,
+                     size: int) -> pd.DataFrame:
+    """``_score_chunk`` on chunks of ``size`` records on a thread pool, put back in the records' order."""
     bounds = [(start, min(start + size, len(records))) for start in range(0, len(records), size)]
     parts: list[pd.DataFrame | None] = [None] * len(bounds)
-    scoring = time.perf_counter()
-    done, next_report = 0, 0.1
+    progress = _Progress(len(records), with_reasons)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="avstand-score") as pool:
         futures = {pool.submit(_score_chunk, production, records.iloc[a:b], with_reasons): i
                    for i, (a, b) in enumerate(bounds)}
         for future in as_completed(futures):
             i = futures[future]
             parts[i] = future.result()
-            done += len(parts[i])
-            if done >= next_report * len(records) or done == len(records):
-                seconds = time.perf_counter() - scoring
-                log.info("scored %s of %s%s (%.1f s, %s rows/s)", f"{done:,}", f"{len(records):,}",
-                         " with reasons" if with_reasons else "", seconds, f"{done / max(seconds, 1e-9):,.0f}")
-                next_report = done / len(records) + 0.1
+            progress.add(len(parts[i]))
     columns = ["probability", "outcome", "level", "days_registered",
                *(reason_columns() if with_reasons else [])]
-    scored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+class _Progress:
+    """Logs the records scored so far at every further tenth of the stock, and at the end."""
+
+    def __init__(self, total: int, with_reasons: bool) -> None:
+        self.total, self.with_reasons = total, with_reasons
+        self.started, self.done, self.next_report = time.perf_counter(), 0, 0.1
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        if self.done >= self.next_report * self.total or self.done == self.total:
+            seconds = time.perf_counter() - self.started
+            log.info("scored %s of %s%s (%.1f s, %s rows/s)", f"{self.done:,}", f"{self.total:,}",
+                     " with reasons" if self.with_reasons else "", seconds, f"{self.done / max(seconds, 1e-9):,.0f}")
+            self.next_report = self.done / self.total + 0.1
+
+
+def _scored_stock(production: Production, stock: pd.DataFrame, day: pd.Timestamp, scored: pd.DataFrame, *,
+                  with_reasons: bool) -> pd.DataFrame:
+    """The stock's persons and dates beside their scores, with the versions that made them."""
     out = pd.DataFrame({
         "person_id": stock["person_id"].to_numpy(dtype=object),
         "registered_on": stock["registered_on"].to_numpy(),
@@ -100,11 +129,10 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
         "outcome": scored["outcome"].to_numpy(dtype=object),
         "level": scored["level"].to_numpy(dtype=object),
         "model_version": production.model_version,
-        "policy_version": str(scorer.policy.version),
+        "policy_version": str(production.scorer.policy.version),
     })
     for name in reason_columns() if with_reasons else []:
         out[name] = scored[name].to_numpy(dtype=object)
-    log.info("scored the stock on %s: %s persons in %.1f s", as_of, f"{len(out):,}", time.perf_counter() - started)
     return out
 
 

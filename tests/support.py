@@ -197,46 +197,24 @@ def register_flawed_candidate(client, data: Path, folder: Path, *, blind: bool =
     """Register a deliberately flawed candidate beside version 1, with version 1's test set and profile:
     fitted on registration-day snapshots only (``blind``), or with the successes of one birth region
     down-weighted (its members then scored too low)."""
+    import dataclasses
+
     import numpy as np
 
-    from models import (
-        Calibrator,
-        Scorer,
-        categorical_indices,
-        load_policy,
-        load_spec,
-        model_columns,
-        model_matrix,
-        prepare,
-    )
-    from register import load_extract, observed_from
-    from training import assign_periods, build_landmarks, censoring_weights, load_config
-    from training._booster import fit_booster
-    from training._rows import Rows
-    from training._tracking import log_training_run
+    from models import Calibrator, Scorer
+    from training import fit_model, load_inputs, log_training_run, model_arrays, period_rows, snapshot, split_periods
 
-    spec = load_spec()
-    extract = load_extract(data)
-    snaps, _ = build_landmarks(extract.frame, spec=spec, as_of=extract.as_of,
-                               observed_from=observed_from(extract.frame))
-    config = load_config()
-    period, _ = assign_periods(snaps, test_months=6, calibration_months=6, min_rows=1, min_events_per_band=0)
-    weight = np.zeros(len(snaps))
-    for name in ("train", "calibration"):
-        rows = period == name
-        censored = (snaps["status"] == "censored").to_numpy()[rows]
-        weight[rows] = censoring_weights(snaps["tau"].to_numpy()[rows], censored)
+    # Training's own steps up to the rows, then the flaw, then training's fit (left uncalibrated).
+    inputs = load_inputs(data=data)
+    snaps, counts = snapshot(inputs)
+    split = split_periods(inputs, snaps, counts)
     if downweight_group is not None:
-        weight[((snaps["birth_region"] == downweight_group) & (snaps["label"] == 1)).to_numpy()] *= 0.4
-    keep = (snaps["kind"] == "registration").to_numpy() if blind else np.ones(len(snaps), bool)
-    x = model_matrix(prepare(snaps, spec=spec), spec=spec)
-    label = snaps["label"].to_numpy()
-    rows = {name: Rows(x[m], label[m], weight[m], np.zeros(m.sum()), np.zeros(m.sum(), bool))
-            for name, m in (("train", (period == "train") & keep), ("calibration", (period == "calibration") & keep))}
-    booster = fit_booster(rows["train"], rows["calibration"], names=model_columns(spec),
-                          categorical=categorical_indices(spec), decreasing=(), config=config.lightgbm,
-                          seed=config.seed, label="flawed")
-    scorer = Scorer(booster=booster, calibrator=Calibrator(), spec=spec, policy=load_policy())
+        split.weight[((snaps["birth_region"] == downweight_group) & (snaps["label"] == 1)).to_numpy()] *= 0.4
+    if blind:  # every snapshot but the registration-day ones is left out, as the gap's rows are
+        split = dataclasses.replace(split, period=np.where((snaps["kind"] == "registration").to_numpy(),
+                                                           split.period, "gap"))
+    booster = fit_model(inputs, period_rows(model_arrays(inputs, snaps, split), split), label="flawed")
+    scorer = Scorer(booster=booster, calibrator=Calibrator(), spec=inputs.spec, policy=inputs.policy)
     good_run = client.get_model_version("avstand", "1").run_id
     folder = folder / f"candidate_{blind}_{downweight_group}"
     test_set = client.download_artifacts(good_run, "training/test_set.parquet", str(folder))

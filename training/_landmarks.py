@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -57,57 +58,112 @@ def build_landmarks(
         Rows built, excluded (window not over by the as-of date) and kept, by status.
     """
     started = time.perf_counter()
-    # Day numbers as int32 and statuses as small codes: at a million persons there are over ten million
-    # snapshots, and every int64 or object array of that length costs 100 MB or more.
-    as_of_day = np.int32(np.datetime64(as_of, "D").astype(np.int64))
+    spells = _spell_days(frame, as_of)
+    month_dates = _monthly_dates(observed_from, as_of)
+    spell, assessed = _monthly_snapshots(spells, month_dates.astype(np.int64).astype(np.int32))
+    registration = np.zeros(len(spell), dtype=bool)
+    if registration_day:
+        spell, assessed, registration = _with_registration_day(spells, spell, assessed, observed_from)
+    built = len(spell)
+    complete = assessed + (horizon - 1) <= spells.as_of
+    spell, assessed, registration = spell[complete], assessed[complete], registration[complete]
+    del complete
+    status, tau = _outcomes(frame, spells, spell, assessed, horizon)
+    out = _snapshot_frame(frame, spells, spell, assessed, registration, spec=spec)
+    out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
+    out["tau"] = tau
+    out["label"] = (status == STATUSES.index("success")).astype(np.int8)
+    counts = {"snapshot_dates": len(month_dates), "rows_built": built, "rows_excluded_window_open": built - len(out),
+              "rows_kept": len(out)} | {f"rows_{s}": int((status == i).sum()) for i, s in enumerate(STATUSES)}
+    log.info("landmarks: %d monthly dates from %s; %d rows built, %d excluded (window not over by %s), "
+             "%d kept: %d success, %d other, %d censored, %d still registered (%.1f s)",
+             len(month_dates), month_dates[0] if len(month_dates) else "-", built, built - len(out), as_of, len(out),
+             counts["rows_success"], counts["rows_other"], counts["rows_censored"],
+             counts["rows_still_registered"], time.perf_counter() - started)
+    return out, counts
+
+
+@dataclass(frozen=True)
+class _SpellDays:
+    """Each spell's first day, exit day (0 while open) and last day registered by the as-of date, as day
+    numbers.
+
+    Day numbers are int32 and statuses small codes: at a million persons there are over ten million
+    snapshots, and every int64 or object array of that length costs 100 MB or more.
+    """
+
+    as_of: np.int32
+    start: np.ndarray
+    exit: np.ndarray
+    open: np.ndarray
+    last: np.ndarray
+
+
+def _day(day: dt.date) -> np.int32:
+    return np.int32(np.datetime64(day, "D").astype(np.int64))
+
+
+def _spell_days(frame: pd.DataFrame, as_of: dt.date) -> _SpellDays:
+    """The extract's spells as day numbers."""
+    as_of_day = _day(as_of)
     start = frame["registered_on"].to_numpy(dtype="datetime64[D]").astype(np.int64).astype(np.int32)
     exit_dates = frame["exited_on"].to_numpy(dtype="datetime64[D]")
     open_ = np.isnat(exit_dates)
     exit_ = np.where(open_, 0, exit_dates.astype(np.int64)).astype(np.int32)
-    last = np.where(open_, as_of_day, exit_)
+    return _SpellDays(as_of=as_of_day, start=start, exit=exit_, open=open_, last=np.where(open_, as_of_day, exit_))
 
+
+def _monthly_dates(observed_from: dt.date, as_of: dt.date) -> np.ndarray:
+    """The first day of every month from the first the extract covers completely to the as-of month."""
     first_month = np.datetime64(observed_from, "M") + (0 if observed_from.day == 1 else 1)
-    month_dates = np.arange(first_month, np.datetime64(as_of, "M") + 1).astype("datetime64[D]")
-    months = month_dates.astype(np.int64).astype(np.int32)
+    return np.arange(first_month, np.datetime64(as_of, "M") + 1).astype("datetime64[D]")
+
+
+def _monthly_snapshots(spells: _SpellDays, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One (spell, assessment day) pair per spell and monthly date it was registered on."""
     # Spell i is registered on months[j] for j in [lo_i, hi_i]: one row per (i, j), via repeat.
-    lo = np.searchsorted(months, start, side="left").astype(np.int32)
-    hi = np.searchsorted(months, last, side="right").astype(np.int32) - 1
+    lo = np.searchsorted(months, spells.start, side="left").astype(np.int32)
+    hi = np.searchsorted(months, spells.last, side="right").astype(np.int32) - 1
     count = np.maximum(hi - lo + 1, 0)
-    spell = np.repeat(np.arange(len(frame), dtype=np.int32), count)
+    spell = np.repeat(np.arange(len(spells.start), dtype=np.int32), count)
     assessed = months[np.repeat(lo, count) + (np.arange(len(spell), dtype=np.int32)
                                               - np.repeat((np.cumsum(count) - count).astype(np.int32), count))]
-    registration = np.zeros(len(spell), dtype=bool)
-    if registration_day:
-        # A monthly snapshot on a spell's registration day would repeat its registration-day snapshot.
-        keep = assessed != start[spell]
-        new = np.flatnonzero(start >= np.int32(np.datetime64(observed_from, "D").astype(np.int64))).astype(np.int32)
-        spell = np.concatenate([spell[keep], new])
-        assessed = np.concatenate([assessed[keep], start[new]])
-        registration = np.concatenate([registration[keep], np.ones(len(new), dtype=bool)])
-        del keep, new
+    return spell, assessed
 
-    built = len(spell)
-    complete = assessed + (horizon - 1) <= as_of_day
-    spell, assessed, registration = spell[complete], assessed[complete], registration[complete]
-    del complete
 
-    exit_at = exit_[spell]
-    within = ~open_[spell] & (exit_at <= assessed + (horizon - 1))
+def _with_registration_day(spells: _SpellDays, spell: np.ndarray, assessed: np.ndarray,
+                           observed_from: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The monthly pairs plus one registration-day pair per spell started once the extract is complete."""
+    # A monthly snapshot on a spell's registration day would repeat its registration-day snapshot.
+    keep = assessed != spells.start[spell]
+    new = np.flatnonzero(spells.start >= _day(observed_from)).astype(np.int32)
+    registration = np.concatenate([np.zeros(int(keep.sum()), dtype=bool), np.ones(len(new), dtype=bool)])
+    return (np.concatenate([spell[keep], new]), np.concatenate([assessed[keep], spells.start[new]]), registration)
+
+
+def _outcomes(frame: pd.DataFrame, spells: _SpellDays, spell: np.ndarray, assessed: np.ndarray,
+              horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each snapshot's status code (a position in ``STATUSES``) and days to its exit or the horizon."""
+    exit_at = spells.exit[spell]
+    within = ~spells.open[spell] & (exit_at <= assessed + (horizon - 1))
     reason = frame["exit_reason"].cat.codes.to_numpy()[spell]
     reasons = list(frame["exit_reason"].cat.categories)
     status = np.full(len(spell), STATUSES.index("still_registered"), dtype=np.int8)
     for reason_name, status_name in (("work", "success"), ("studies", "success"), ("other", "other"),
                                      ("unknown", "censored")):
         status[within & (reason == reasons.index(reason_name))] = STATUSES.index(status_name)
-    tau = np.where(within, exit_at - assessed, horizon).astype(np.int16)
-    del exit_at, within, reason
+    return status, np.where(within, exit_at - assessed, horizon).astype(np.int16)
 
+
+def _snapshot_frame(frame: pd.DataFrame, spells: _SpellDays, spell: np.ndarray, assessed: np.ndarray,
+                    registration: np.ndarray, *, spec: FeatureSpec) -> pd.DataFrame:
+    """The snapshots' persons, dates, kind and model features (categories kept as the extract's)."""
     person_codes, person_names = pd.factorize(frame["person_id"])
     out = pd.DataFrame({
         "person_id": pd.Categorical.from_codes(person_codes[spell], categories=person_names),
-        "registered_on": start[spell].astype("datetime64[D]").astype("datetime64[ns]"),
+        "registered_on": spells.start[spell].astype("datetime64[D]").astype("datetime64[ns]"),
         "assessed_on": assessed.astype("datetime64[D]").astype("datetime64[ns]"),
-        "days_registered": assessed - start[spell],
+        "days_registered": assessed - spells.start[spell],
         "kind": pd.Categorical.from_codes(registration.astype(np.int8), categories=["monthly", "registration"]),
     })
     for name in spec.model_features:
@@ -116,15 +172,4 @@ def build_landmarks(
             out[name] = pd.Categorical.from_codes(column.cat.codes.to_numpy()[spell], dtype=column.dtype)
         else:
             out[name] = column.to_numpy()[spell]
-    out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
-    out["tau"] = tau
-    out["label"] = (status == STATUSES.index("success")).astype(np.int8)
-    months = month_dates
-    counts = {"snapshot_dates": len(months), "rows_built": built, "rows_excluded_window_open": built - len(out),
-              "rows_kept": len(out)} | {f"rows_{s}": int((status == i).sum()) for i, s in enumerate(STATUSES)}
-    log.info("landmarks: %d monthly dates from %s; %d rows built, %d excluded (window not over by %s), "
-             "%d kept: %d success, %d other, %d censored, %d still registered (%.1f s)",
-             len(months), months[0] if len(months) else "-", built, built - len(out), as_of, len(out),
-             counts["rows_success"], counts["rows_other"], counts["rows_censored"],
-             counts["rows_still_registered"], time.perf_counter() - started)
-    return out, counts
+    return out

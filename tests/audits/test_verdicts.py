@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from audits import evaluate_gates, load_gates
+from audits import GATE_NAMES, evaluate_gates, load_gates
 
 GATES = load_gates()
 BANDS = ("0-3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
@@ -148,3 +148,12 @@ def test_the_gates_file_states_a_rule_and_a_reason_for_every_gate():
     for name, gate in GATES.gates.items():
         assert gate.rule and gate.rationale and math.isfinite(gate.tolerance), name
     assert len(GATES.digest()) == 64
+
+
+def test_every_gate_gives_one_row_in_the_gates_files_order():
+    production = {"auc_loss": {"value": 0.0, "se": 0.004, "candidate": 0.74, "production": 0.74},
+                  "disparity_changes": {}}
+    for kw in ({}, {"production": production, "drift": _drift()}):
+        rows = evaluate_gates(GATES, **({"calibration": _calibration(), "fairness": _fairness(), "drift": None,
+                                         "production": None} | kw))
+        assert [r["gate"] for r in rows] == list(GATE_NAMES)
