@@ -17,8 +17,9 @@ import pytest
 from filelock import FileLock
 from hypothesis import settings
 from sqlalchemy import create_engine, text
-from support import Server, avstand_in_process
+from support import Server, avstand_in_process, fit_flawed_candidate
 
+from models import Scorer
 from register import read_text_table, write_extract
 from serving import AssessmentLog
 from synthetic import simulate_register
@@ -121,6 +122,21 @@ def production_store(trained_store, tmp_path_factory) -> dict:
             (folder / "tag").write_text(done.stdout.strip(), encoding="utf-8")
     return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models",
             "tag": (folder / "tag").read_text(encoding="utf-8")}
+
+
+@pytest.fixture(scope="session")
+def flawed(trained_store, tmp_path_factory):
+    """``flawed(blind=..., downweight_group=...)``: a flawed candidate fitted on the trained store's register,
+    once per test run (the audit's and the release's tests both refuse the blind one), loaded from its bundle."""
+
+    def get(*, blind: bool = False, downweight_group: str | None = None) -> Scorer:
+        with made_once(tmp_path_factory, f"flawed-{blind}-{downweight_group}") as (folder, to_make):
+            if to_make:
+                fit_flawed_candidate(trained_store["folder"] / "register.parquet", blind=blind,
+                                     downweight_group=downweight_group).save(folder / "bundle")
+        return Scorer.load(folder / "bundle")
+
+    return get
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,19 @@ from pathlib import Path
 import httpx
 from sqlalchemy import create_engine, text
 
-__all__ = ["BOOLEAN_CANDIDATES", "README_BOOLEANS", "Server", "avstand_in_process", "free_port", "main_in_process",
-           "quick_gates", "quick_training", "register_flawed_candidate", "run_avstand"]
+__all__ = [
+    "BOOLEAN_CANDIDATES",
+    "README_BOOLEANS",
+    "Server",
+    "avstand_in_process",
+    "fit_flawed_candidate",
+    "free_port",
+    "main_in_process",
+    "quick_gates",
+    "quick_training",
+    "register_flawed_candidate",
+    "run_avstand",
+]
 
 
 def _readme_booleans() -> frozenset[str]:
@@ -192,17 +203,15 @@ class Server:
             engine.dispose()
 
 
-def register_flawed_candidate(client, data: Path, folder: Path, *, blind: bool = False,
-                              downweight_group: str | None = None) -> int:
-    """Register a deliberately flawed candidate beside version 1, with version 1's test set and profile:
-    fitted on registration-day snapshots only (``blind``), or with the successes of one birth region
-    down-weighted (its members then scored too low)."""
+def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: str | None = None):
+    """A deliberately flawed scorer: fitted on registration-day snapshots only (``blind``), or with the
+    successes of one birth region down-weighted (its members then scored too low)."""
     import dataclasses
 
     import numpy as np
 
     from models import Calibrator, Scorer
-    from training import fit_model, load_inputs, log_training_run, model_arrays, period_rows, snapshot, split_periods
+    from training import fit_model, load_inputs, model_arrays, period_rows, snapshot, split_periods
 
     # Training's own steps up to the rows, then the flaw, then training's fit (left uncalibrated).
     inputs = load_inputs(data=data)
@@ -214,9 +223,16 @@ def register_flawed_candidate(client, data: Path, folder: Path, *, blind: bool =
         split = dataclasses.replace(split, period=np.where((snaps["kind"] == "registration").to_numpy(),
                                                            split.period, "gap"))
     booster = fit_model(inputs, period_rows(model_arrays(inputs, snaps, split), split), label="flawed")
-    scorer = Scorer(booster=booster, calibrator=Calibrator(), spec=inputs.spec, policy=inputs.policy)
+    return Scorer(booster=booster, calibrator=Calibrator(), spec=inputs.spec, policy=inputs.policy)
+
+
+def register_flawed_candidate(client, scorer, folder: Path) -> int:
+    """Register ``scorer`` (see ``fit_flawed_candidate``) beside version 1, with version 1's test set and
+    profile: the registered version's number."""
+    from training import log_training_run
+
     good_run = client.get_model_version("avstand", "1").run_id
-    folder = folder / f"candidate_{blind}_{downweight_group}"
+    folder = folder / f"candidate_{scorer.digest}"
     test_set = client.download_artifacts(good_run, "training/test_set.parquet", str(folder))
     profile_path = client.download_artifacts(good_run, "training/data_profile.json", str(folder))
     profile = json.loads(Path(profile_path).read_text(encoding="utf-8"))

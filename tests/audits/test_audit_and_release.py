@@ -75,17 +75,16 @@ def test_the_same_inputs_give_the_same_report(store, good):
     assert again["meta"]["verdict"] == "pass" and first == second
 
 
-def test_a_registration_blind_candidate_is_refused(store, good):
-    version = register_flawed_candidate(store["client"], store["data"], store["folder"], blind=True)
+def test_a_registration_blind_candidate_is_refused(store, good, flawed):
+    version = register_flawed_candidate(store["client"], flawed(blind=True), store["folder"])
     findings = audit_version(version=version, reports_root=store["folder"] / "reports")
     assert "calibration_by_registration_time" in findings["meta"]["failed_gates"]
     tags = store["client"].get_model_version("avstand", str(version)).tags
     assert tags["audit.verdict"] == "fail" and "calibration_by_registration_time" in tags["audit.failed_gates"]
 
 
-def test_a_candidate_whose_errors_fall_on_one_group_is_refused(store, good):
-    version = register_flawed_candidate(store["client"], store["data"], store["folder"],
-                                        downweight_group="outside_europe")
+def test_a_candidate_whose_errors_fall_on_one_group_is_refused(store, good, flawed):
+    version = register_flawed_candidate(store["client"], flawed(downweight_group="outside_europe"), store["folder"])
     findings = audit_version(version=version, reports_root=store["folder"] / "reports")
     failed = findings["meta"]["failed_gates"]
     assert "calibration_by_group" in failed, findings["gates"]

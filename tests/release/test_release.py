@@ -147,8 +147,8 @@ def test_a_version_never_released_cannot_be_rolled_back_to(store, moves):
     assert production(store) == 1
 
 
-def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, moves):
-    version = register_flawed_candidate(store["client"], store["data"], store["folder"], blind=True)
+def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, moves, flawed):
+    version = register_flawed_candidate(store["client"], flawed(blind=True), store["folder"])
     refused = avstand(store, "promote", "--version", version)
     assert refused.returncode == 1 and "not released: failed gates" in refused.stdout, refused.stdout
     assert production(store) == 1
