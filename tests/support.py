@@ -56,7 +56,8 @@ def avstand_in_process(*args, cwd, env) -> subprocess.CompletedProcess:
     the working folder, both restored afterwards: the same program without the seconds of imports a new
     process pays.
 
-    Only for commands that keep no process-wide state between calls: not ``serve`` (a process of its own),
+    One call at a time (the environment and working folder are the process's). Only for commands that keep
+    no process-wide state between calls: not ``serve`` (a process of its own),
     nor ``score``, ``promote``, ``release`` or ``rollback``, since BentoML fixes its model store's location the
     first time it is used.
     """
