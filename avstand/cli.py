@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from avstand import __version__
-from avstand._common import EXIT_BAD_INPUT, setup_logging
+from avstand._common import EXIT_BAD_INPUT, export_for_libraries, setup_logging
 from avstand.commands import (
     audit,
     keys,
@@ -22,6 +22,7 @@ from avstand.commands import (
     validate,
     versions,
 )
+from models import SettingsError, settings
 
 __all__ = ["build_parser", "main"]
 
@@ -47,6 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
+    # A run starts here: the environment is read once, for the whole run (also when main is called again in
+    # one process, as the tests do), and what the libraries read themselves is written before they load.
+    settings.cache_clear()
+    try:
+        export_for_libraries(settings())
+    except SettingsError as exc:
+        print(f"avstand {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         return args.run(args)
     except KeyboardInterrupt:

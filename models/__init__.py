@@ -29,6 +29,7 @@ from models._personal_numbers import looks_like_personal_number
 from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
 from models._reasons import reasons
 from models._scorer import BundleError, Scorer
+from models._settings import Settings, SettingsError, settings
 from models._spec import (
     DEFAULT_SPEC_PATH,
     AuditBands,
@@ -61,6 +62,8 @@ __all__ = [
     "PolicyError",
     "RecordError",
     "Scorer",
+    "Settings",
+    "SettingsError",
     "SpecError",
     "assess",
     "binary_metrics",
@@ -76,6 +79,7 @@ __all__ = [
     "reasons",
     "registration_band",
     "reliability_curve",
+    "settings",
     "write_atomically",
     "write_csv",
 ]

@@ -16,6 +16,7 @@ from hypothesis import settings
 from sqlalchemy import create_engine, text
 from support import Server, run_avstand
 
+from models import settings as read_settings
 from register import read_text_table, write_extract
 from serving import AssessmentLog
 from synthetic import simulate_register
@@ -171,3 +172,12 @@ def migrated_log(fresh_log):
 # Hypothesis runs the same examples every time: a test result must not depend on the day it runs.
 settings.register_profile("avstand", derandomize=True, print_blob=True)
 settings.load_profile("avstand")
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test's settings read from the environment as the test (or its fixtures) set it: ``models.settings()``
+    is kept for the life of a process, and the tests change the environment within one."""
+    read_settings.cache_clear()
+    yield
+    read_settings.cache_clear()
