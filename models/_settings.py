@@ -90,8 +90,10 @@ class Settings:
         ``AVSTAND_MIN_FREE_MB``): see ``serving._limits.Limits``. ``client_burst`` None is a full batch.
     """
 
-    tracking_uri: str = _setting("MLFLOW_TRACKING_URI", _text, default_factory=_sqlite_in_working_folder("mlflow.db"))
-    database_url: str = _setting("AVSTAND_DATABASE_URL", _text,
+    # Not in the repr: a URL may hold a password, and a repr ends up in logs and tracebacks.
+    tracking_uri: str = _setting("MLFLOW_TRACKING_URI", _text, repr=False,
+                                 default_factory=_sqlite_in_working_folder("mlflow.db"))
+    database_url: str = _setting("AVSTAND_DATABASE_URL", _text, repr=False,
                                  default_factory=_sqlite_in_working_folder("avstand-log.db"))
     bentoml_home: Path = _setting(  # noqa: RUF009 (a field like the others; ruff only knows Path is not immutable)
         "BENTOML_HOME", _path, default_factory=lambda: Path.cwd() / "bentoml-store")

@@ -85,6 +85,12 @@ def test_the_settings_are_read_once_per_process_until_cleared(monkeypatch):
     assert settings().user == "second"
 
 
+def test_the_repr_shows_no_password_of_a_store():
+    current = Settings.from_environment({"MLFLOW_TRACKING_URI": "https://u:secret1@mlflow.example",
+                                         "AVSTAND_DATABASE_URL": "postgresql+psycopg://u:secret2@db/x"})
+    assert "secret" not in repr(current) and "workers=2" in repr(current)
+
+
 def test_the_settings_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().workers = 3  # type: ignore[misc]
