@@ -1,4 +1,4 @@
-"""What every subcommand shares: exit codes, argument types, logging."""
+"""What every subcommand shares: exit codes, argument types, logging, the environment the libraries read."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
 
-from models import AvstandError, CheckFailedError, InputError
+from models import AvstandError, CheckFailedError, InputError, Settings
 
 __all__ = [
     "EXIT_BAD_INPUT",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "TELEMETRY_OFF",
+    "export_for_libraries",
     "invalid_extract",
     "iso_date",
     "setup_logging",
@@ -27,13 +30,28 @@ EXIT_FAILED = CheckFailedError.exit_code  # a gate or a check failed
 EXIT_BAD_INPUT = InputError.exit_code  # bad input or usage
 EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report a process ended by it
 
-# No telemetry from the libraries we build on, whatever the caller's environment says.
-os.environ["BENTOML_DO_NOT_TRACK"] = "true"
-os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
-os.environ["DO_NOT_TRACK"] = "1"
-# BentoML's model store (where a release puts the production version for the service) sits next to the
-# MLflow store in the working folder unless BENTOML_HOME says otherwise.
-os.environ.setdefault("BENTOML_HOME", os.path.join(os.getcwd(), "bentoml-store"))
+# No telemetry from the libraries we build on, whatever the caller's environment says (the Makefile and
+# bentofile.yaml say the same for what they start).
+TELEMETRY_OFF = {"BENTOML_DO_NOT_TRACK": "true", "MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "1"}
+
+
+def export_for_libraries(current: Settings, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Write into ``environ`` what MLflow and BentoML read from the environment themselves.
+
+    Telemetry off, and ``BENTOML_HOME`` as ``current`` has it (by default ``bentoml-store`` in the working
+    folder, next to the MLflow store, rather than BentoML's ``~/bentoml``), so that a release, the service
+    that ``avstand serve`` starts and ``bentoml build`` all use the same model store. The one write to the
+    environment: ``avstand``'s ``main`` makes it once, before any command runs.
+
+    Parameters
+    ----------
+    current : Settings
+        The settings of this run.
+    environ : mutable mapping
+        The environment to write to (default: this process's).
+    """
+    environ.update(TELEMETRY_OFF)
+    environ["BENTOML_HOME"] = str(current.bentoml_home)
 
 
 def iso_date(text: str) -> dt.date:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from avstand import __version__
-from avstand._common import EXIT_INTERRUPTED, setup_logging
+from avstand._common import EXIT_INTERRUPTED, export_for_libraries, setup_logging
 from avstand.commands import (
     audit,
     keys,
@@ -22,7 +22,7 @@ from avstand.commands import (
     validate,
     versions,
 )
-from models import AvstandError
+from models import AvstandError, settings
 
 __all__ = ["build_parser", "main"]
 
@@ -64,7 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.verbose)
+    # A run starts here: the environment is read once, for the whole run (also when main is called again in
+    # one process, as the tests do), and what the libraries read themselves is written before they load.
+    settings.cache_clear()
     try:
+        export_for_libraries(settings())  # a wrong setting: models.SettingsError, an InputError
         return args.run(args)
     except AvstandError as exc:
         print(f"avstand {args.command}: {exc}", file=sys.stderr)

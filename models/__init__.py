@@ -42,6 +42,7 @@ from models._personal_numbers import looks_like_personal_number
 from models._policy import DEFAULT_POLICY_PATH, OUTCOMES, Cutoffs, Policy, PolicyError, load_policy
 from models._reasons import REASON_FIELDS, TOP_REASONS, reason_columns, reasons
 from models._scorer import BundleError, Scorer
+from models._settings import Settings, SettingsError, settings
 from models._spec import (
     DEFAULT_SPEC_PATH,
     AuditBands,
@@ -90,6 +91,8 @@ __all__ = [
     "PolicyError",
     "RecordError",
     "Scorer",
+    "Settings",
+    "SettingsError",
     "SpecError",
     "StrictModel",
     "UnavailableError",
@@ -113,6 +116,7 @@ __all__ = [
     "reasons",
     "registration_band",
     "reliability_curve",
+    "settings",
     "write_atomically",
     "write_csv",
 ]

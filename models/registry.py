@@ -3,8 +3,7 @@ under which a release exports the production version into BentoML's model store.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from models._settings import settings
 
 __all__ = ["BENTO_MODEL_NAME", "BUNDLE_DIGEST_TAG", "BUNDLE_FILES_TAG", "EXPERIMENT", "PRODUCTION_ALIAS",
            "REGISTERED_MODEL_NAME", "redacted_uri", "tracking_uri"]
@@ -20,8 +19,9 @@ BUNDLE_FILES_TAG = "bundle.files"
 
 
 def tracking_uri() -> str:
-    """``MLFLOW_TRACKING_URI`` when set, else a SQLite store ``mlflow.db`` in the working folder."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{Path.cwd() / 'mlflow.db'}"
+    """The MLflow tracking store: ``MLFLOW_TRACKING_URI`` when set, else a SQLite store ``mlflow.db`` in the working
+    folder (``Settings.tracking_uri``)."""
+    return settings().tracking_uri
 
 
 def redacted_uri(uri: str) -> str:

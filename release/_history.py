@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-import os
 from dataclasses import asdict, dataclass, replace
 
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
+from models import settings
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME
 
 __all__ = ["Move", "current_production", "current_user", "moves", "record_move", "released_versions"]
@@ -45,8 +45,9 @@ class Move:
 
 
 def current_user() -> str:
-    """The accountable person: ``AVSTAND_USER``, else the login name."""
-    return os.environ.get("AVSTAND_USER") or getpass.getuser()
+    """The accountable person: ``AVSTAND_USER`` (``Settings.user``), else the login name."""
+    # The login name is looked up only when someone is to be recorded: a container may have none.
+    return settings().user or getpass.getuser()
 
 
 def current_production(client: MlflowClient) -> int | None:

@@ -6,7 +6,8 @@ service then needs no tracking server, and ``bentoml build`` packs the model int
 
 The digest of the files actually read (``Production.digest``) is what ``avstand serve`` checks against the
 one the release recorded in MLflow before it starts the service; it hands the checked digest to the
-workers (``BUNDLE_DIGEST_ENV``), which refuse to serve a bundle that hashes to anything else.
+workers (``AVSTAND_BUNDLE_SHA256``, ``Settings.bundle_sha256``), which refuse to serve a bundle that hashes
+to anything else.
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models import BundleError, InputError, PolicyError, Scorer, SpecError
+from models import BundleError, InputError, PolicyError, Scorer, SpecError, settings
 from models.registry import BENTO_MODEL_NAME
 
-__all__ = ["BUNDLE_DIGEST_ENV", "NoProductionModelError", "Production", "load_production"]
+__all__ = ["NoProductionModelError", "Production", "load_production"]
 log = logging.getLogger("avstand.serving")
-# The digest ``avstand serve`` checked against MLflow, for the workers it starts.
-BUNDLE_DIGEST_ENV = "AVSTAND_BUNDLE_SHA256"
 
 
 class NoProductionModelError(InputError, RuntimeError):
@@ -104,6 +103,4 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None,
 
 
 def _store_path() -> str:
-    import os
-
-    return str(Path(os.environ.get("BENTOML_HOME") or Path.home() / "bentoml") / "models")
+    return str(settings().bentoml_home / "models")

@@ -60,7 +60,9 @@ def count_refusal(reason: str) -> None:
 
 def metrics_text() -> bytes:
     """The metrics of every worker of this service (Prometheus text format)."""
-    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # BentoML's workers: each writes its own files there
+    # BentoML's workers: each writes its own files there. BentoML's hand-over to prometheus_client (which reads it
+    # itself), set in each worker's environment, never by an operator: not one of ``models.Settings``.
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry)

@@ -15,29 +15,26 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from models import InputError
+from models import InputError, Settings, settings
 from serving._requests import MAX_BATCH
 
 __all__ = ["Limiter", "Limits", "LimitsError", "limiter", "over_rate"]
 
 
-_ENVIRONMENT = {"body_seconds": "AVSTAND_BODY_SECONDS", "min_free_mb": "AVSTAND_MIN_FREE_MB"}
-
-
 class LimitsError(InputError, ValueError):
-    """A limit in the environment is not a positive number; the message names the variable and value."""
+    """A burst below a full batch; the message names the variable, its value and the rule. (That a limit is a
+    positive number is checked where the settings are read: ``models.SettingsError``.)"""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """The limits of one worker, read once from the environment (``AVSTAND_CLIENT_*``, ``AVSTAND_BODY_SECONDS``,
-    ``AVSTAND_MIN_FREE_MB``).
+    """The limits of one worker, from the settings (``AVSTAND_CLIENT_*``, ``AVSTAND_BODY_SECONDS``,
+    ``AVSTAND_MIN_FREE_MB``: ``Limits.from_settings``). The defaults here are those of ``models.Settings``.
 
     Parameters
     ----------
@@ -55,34 +52,27 @@ class Limits:
         Free MB on a SQLite log's disk below which the worker reports not ready (``AVSTAND_MIN_FREE_MB``).
     """
 
-    concurrency: int = 32
-    records_per_second: float = 200.0
+    concurrency: int = Settings.client_concurrency
+    records_per_second: float = Settings.client_records_per_second
     burst: int = MAX_BATCH
-    body_seconds: float = 10.0
-    min_free_mb: int = 512  # ~350,000 assessments' worth of log rows
+    body_seconds: float = Settings.body_seconds
+    min_free_mb: int = Settings.min_free_mb
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Limits:
-        """The limits set in ``environ``, the defaults for those not set."""
-        defaults = cls()
-        values = {}
-        for field, kind in (("concurrency", int), ("records_per_second", float), ("burst", int),
-                            ("body_seconds", float), ("min_free_mb", int)):
-            name = _ENVIRONMENT.get(field, f"AVSTAND_CLIENT_{field.upper()}")
-            text = environ.get(name)
-            if text is None:
-                values[field] = getattr(defaults, field)
-                continue
-            try:
-                values[field] = kind(text)
-            except ValueError:
-                raise LimitsError(f"{name}={text!r} is not a number") from None
-            if not (values[field] > 0 and math.isfinite(values[field])):
-                raise LimitsError(f"{name}={text!r}: a limit must be a positive number")
-        if values["burst"] < MAX_BATCH:
-            raise LimitsError(f"AVSTAND_CLIENT_BURST={environ['AVSTAND_CLIENT_BURST']!r}: at least {MAX_BATCH} "
+    def from_settings(cls, current: Settings) -> Limits:
+        """The limits ``current`` sets (a burst not set is a full batch).
+
+        Raises
+        ------
+        LimitsError
+            When the burst is below a full batch, which could then never pass.
+        """
+        burst = MAX_BATCH if current.client_burst is None else current.client_burst
+        if burst < MAX_BATCH:
+            raise LimitsError(f"{Settings.variable('client_burst')}={str(burst)!r}: at least {MAX_BATCH} "
                               "(a full batch)")
-        return cls(**values)
+        return cls(concurrency=current.client_concurrency, records_per_second=current.client_records_per_second,
+                   burst=burst, body_seconds=current.body_seconds, min_free_mb=current.min_free_mb)
 
 
 class Limiter:
@@ -131,4 +121,4 @@ def over_rate(client: str, records: int, wait: float, limits: Limits) -> tuple[s
 @functools.cache
 def limiter() -> Limiter:
     """This worker's limiter (the middleware and the API handlers share it)."""
-    return Limiter(Limits.from_environment())
+    return Limiter(Limits.from_settings(settings()))

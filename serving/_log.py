@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from models import UnavailableError
+from models import UnavailableError, settings
 from serving._log_schema import Assessment, Decision
 
 __all__ = ["AssessmentLog", "LogUnavailableError", "database_url", "fingerprint"]
@@ -34,8 +34,9 @@ class LogUnavailableError(UnavailableError, RuntimeError):
 
 
 def database_url() -> str:
-    """``AVSTAND_DATABASE_URL`` when set, else a SQLite file ``avstand-log.db`` in the working folder."""
-    return os.environ.get("AVSTAND_DATABASE_URL") or f"sqlite:///{Path.cwd() / 'avstand-log.db'}"
+    """``AVSTAND_DATABASE_URL`` when set, else a SQLite file ``avstand-log.db`` in the working folder
+    (``Settings.database_url``)."""
+    return settings().database_url
 
 
 def fingerprint(features: dict[str, Any]) -> str:

@@ -30,8 +30,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from models import Settings, settings
 from serving._access import AccessMiddleware
-from serving._bento_store import BUNDLE_DIGEST_ENV, load_production
+from serving._bento_store import load_production
 from serving._edge import METRICS_CONTENT_TYPE, EdgeMiddleware, count_refusal, metrics_text
 from serving._limits import limiter, over_rate
 from serving._log import AssessmentLog, LogUnavailableError
@@ -61,7 +62,6 @@ _UNAVAILABLE = {"error": "the assessment log cannot be written, so no assessment
 
 
 _MAX_CONCURRENCY = 512  # calls in progress for the whole service (BentoML divides it among the workers)
-_WORKERS = int(os.environ.get("AVSTAND_WORKERS", "2"))
 
 
 def _model_route(request: Request) -> JSONResponse:
@@ -83,9 +83,14 @@ _info_app = Starlette(routes=[Route("/model", _model_route, methods=["GET"]),
                               Route("/", _docs_route, methods=["GET"])])
 
 
+# The worker count is read from the settings when this module is imported: BentoML 1.4 takes it from this
+# decorator (its only other source is BentoML's own configuration, BENTOML_CONFIG_OPTIONS
+# "services.avstand.workers=N", a second name for the same setting; `bentoml serve --api-workers` is for
+# pre-1.2 services only).
+# Every process reads the settings once (cached), so the readiness capacity below divides by the same count.
 @bentoml.service(
     name="avstand",
-    workers=_WORKERS,
+    workers=settings().workers,
     traffic={"timeout": 30, "max_concurrency": _MAX_CONCURRENCY},
     http={"cors": {"enabled": False}},
     # BentoML's metrics label series by the raw path (unbounded); the service counts its own (serving._edge).
@@ -103,18 +108,19 @@ class Avstand:
         # The digest the release recorded: `avstand serve` checked it against MLflow; a container is given it in
         # its deployment (the workers do not query MLflow: the service runs without the tracking store). Without
         # one, nothing says which bundle is the released one, so none is served (fail closed).
-        expected = os.environ.get(BUNDLE_DIGEST_ENV)
+        expected = settings().bundle_sha256
         if not expected:
-            raise RuntimeError(f"{BUNDLE_DIGEST_ENV} is not set: start the service with `avstand serve`, or give "
-                               "the deployment the bundle sha256 that `avstand versions` shows for the production "
-                               "version")
+            raise RuntimeError(f"{Settings.variable('bundle_sha256')} is not set: start the service with `avstand "
+                               "serve`, or give the deployment the bundle sha256 that `avstand versions` shows for "
+                               "the production version")
         self.production = load_production(digest=expected)
         if not accepts(self.production.scorer.spec):
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
         self.log = AssessmentLog()
         self.pipeline = ScoringPipeline(self.production, self.log)
-        self.readiness = Readiness(log=self.log, limiter=limiter(), capacity=math.ceil(_MAX_CONCURRENCY / _WORKERS))
+        self.readiness = Readiness(log=self.log, limiter=limiter(),
+                                   capacity=math.ceil(_MAX_CONCURRENCY / settings().workers))
         log.info("serving %s (MLflow version %s, policy %s, bundle sha256 %s)", self.production.tag,
                  self.production.model_version, self.production.scorer.policy.version, self.production.digest)
         # What start-up made (libraries, the model) lives as long as the worker: out of the collector's sight,

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from support import Server, avstand_in_process, fit_flawed_candidate
 
 from models import Scorer
+from models import settings as read_settings
 from register import read_text_table, write_extract
 from serving import AssessmentLog
 from synthetic import simulate_register
@@ -237,3 +238,10 @@ def pytest_collection_modifyitems(items) -> None:
 @functools.cache
 def _module_source(module) -> str:
     return Path(module.__file__).read_text(encoding="utf-8")
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Each test's settings read from the environment as the test (or its fixtures) set it: ``models.settings()``
+    is kept for the life of a process, and the tests change the environment within one."""
+    read_settings.cache_clear()
+    yield
+    read_settings.cache_clear()

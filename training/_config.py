@@ -1,4 +1,9 @@
-"""Training configuration as small typed objects, read from YAML."""
+"""Training configuration as small typed objects, read from YAML.
+
+The defaults are the fields' defaults here, and only here: a ``--config`` file sets what it names and gets
+these for the rest. ``training/config.yaml`` is a commented copy of them to start a file from (a test keeps
+it equal to ``TrainConfig()``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from models import StrictModel as _Strict
 
 __all__ = ["DEFAULT_CONFIG_PATH", "ConfigError", "TrainConfig", "load_config"]
 
-DEFAULT_CONFIG_PATH = Path(__file__).with_name("config.yaml")
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("config.yaml")  # the defaults, written out
 
 
 class ConfigError(InputError, ValueError):
@@ -27,13 +32,17 @@ class Split(_Strict):
     test_months: int = Field(6, ge=1)
     calibration_months: int = Field(6, ge=1)
     min_rows_per_period: int = Field(500, ge=1)
-    min_events_per_band: int = Field(5, ge=0)
+    # Fewer successes in a band of the calibration or test period: the band is trained on, not judged.
+    min_events_per_band: int = Field(20, ge=0)
 
 
 class LightGBM(_Strict):
-    learning_rate: float = Field(0.05, gt=0, le=1)
-    num_leaves: int = Field(63, ge=2)
-    max_depth: int = Field(-1, ge=-1)  # -1: no limit
+    # Shallow trees: the service explains every score with TreeSHAP, whose cost grows with leaves x depth^2.
+    # Measured on the default register: depth 5 / 31 leaves gives the same AUC (0.7432 vs 0.7433) and
+    # calibration as 63 unbounded leaves, with explanations 6x cheaper (0.29 vs 1.75 ms per record).
+    learning_rate: float = Field(0.1, gt=0, le=1)
+    num_leaves: int = Field(31, ge=2)
+    max_depth: int = Field(5, ge=-1)  # -1: no limit
     min_data_in_leaf: int = Field(200, ge=1)
     feature_fraction: float = Field(0.9, gt=0, le=1)
     lambda_l2: float = Field(1.0, ge=0)
@@ -65,6 +74,18 @@ class TrainConfig(_Strict):
 
 
 def load_config(path: str | Path | None = None) -> TrainConfig:
-    """Read a training configuration (default: ``training/config.yaml``)."""
-    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
-    return load_yaml_model(path, TrainConfig, what="training config", error=ConfigError)
+    """Read a training configuration; without ``path``, the defaults (``TrainConfig()``).
+
+    Parameters
+    ----------
+    path : path, optional
+        A YAML file; what it omits takes the defaults.
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or breaks a rule (the message names the file and each rule).
+    """
+    if path is None:
+        return TrainConfig()
+    return load_yaml_model(Path(path), TrainConfig, what="training config", error=ConfigError)

@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "sets the worker processes (default 2). Per-client limits, per worker: AVSTAND_CLIENT_CONCURRENCY (calls in "
         "progress), AVSTAND_CLIENT_RECORDS_PER_SECOND, AVSTAND_CLIENT_BURST (records at once), AVSTAND_BODY_SECONDS "
         "(to send a body); AVSTAND_MIN_FREE_MB (free disk below which the service reports not ready). Their "
-        "defaults: serving/_limits.py and the README's Operating it.",
+        "defaults: models/_settings.py and the README's Operating it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
@@ -39,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from serving._bento_store import BUNDLE_DIGEST_ENV
+    from models import Settings
 
     try:
         production = _ready()
@@ -49,22 +49,22 @@ def run(args: argparse.Namespace) -> int:
           f"{production.scorer.policy.version}, bundle sha256 {production.digest}) on http://{args.host}:{args.port}",
           file=sys.stderr, flush=True)
     # The workers load the bundle again: they refuse one that no longer hashes to what was checked here.
-    os.environ[BUNDLE_DIGEST_ENV] = production.digest
+    environment = os.environ | {Settings.variable("bundle_sha256"): production.digest}
     command = [sys.executable, "-m", "bentoml", "serve", "serving.service:Avstand", "--host", args.host,
                "--port", str(args.port)]
     # Replace this process: signals (Ctrl-C, SIGTERM from a supervisor) go straight to BentoML.
-    os.execv(sys.executable, command)
+    os.execve(sys.executable, command, environment)
     return EXIT_OK  # not reached
 
 
 def _ready() -> Production:
     """The production version, once every setting, the bundle's record and the log are checked."""
+    from models import settings
     from serving import Limits, LogUnavailableError, load_production
 
-    workers = os.environ.get("AVSTAND_WORKERS", "2")
-    if not (workers.isascii() and workers.isdigit() and int(workers) >= 1):
-        raise InputError(f"AVSTAND_WORKERS={workers!r}: a whole number of processes, at least 1")
-    Limits.from_environment()  # read here too, so that a wrong setting is a message, not a dead worker
+    # The settings were read and checked where the run started (avstand.cli.main); the limits are built here
+    # too, so that a burst below a full batch is a message, not a dead worker.
+    Limits.from_settings(settings())
     production = load_production()
     _check_recorded_bundle(production)
     with opened_log(create=True, migrate="the assessment log cannot be opened") as log:

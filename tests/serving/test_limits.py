@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
+from models import Settings
 from serving import AssessmentLog
 from serving._limits import Limiter, Limits, LimitsError
 from serving._readiness import Readiness
+from serving._requests import MAX_BATCH
 from serving._server_log import escape_controls, install_safe_records
 
 
@@ -40,23 +43,24 @@ def test_calls_in_progress_are_bounded_per_client():
     assert limiter.enter("a")
 
 
-@pytest.mark.parametrize(("name", "value", "words"), [
-    ("AVSTAND_CLIENT_CONCURRENCY", "many", "is not a number"),
-    ("AVSTAND_CLIENT_RECORDS_PER_SECOND", "0", "positive"),
-    ("AVSTAND_CLIENT_RECORDS_PER_SECOND", "nan", "positive"),
-    ("AVSTAND_CLIENT_BURST", "10", "a full batch"),
-    ("AVSTAND_BODY_SECONDS", "-1", "positive"),
-    ("AVSTAND_MIN_FREE_MB", "1.5", "is not a number"),
-])
-def test_a_wrong_limit_is_named_with_its_value(name, value, words):
-    with pytest.raises(LimitsError, match=words) as raised:
-        Limits.from_environment({name: value})
-    assert name in str(raised.value) and repr(value) in str(raised.value)
+def test_a_burst_below_a_full_batch_is_named_with_its_value():
+    # The other limits' rules are the settings' (tests/models/test_settings.py); this one needs the batch limit.
+    with pytest.raises(LimitsError, match="a full batch") as raised:
+        Limits.from_settings(Settings.from_environment({"AVSTAND_CLIENT_BURST": "10"}))
+    assert str(raised.value) == f"AVSTAND_CLIENT_BURST='10': at least {MAX_BATCH} (a full batch)"
 
 
-def test_limits_are_read_from_the_environment():
-    limits = Limits.from_environment({"AVSTAND_CLIENT_CONCURRENCY": "3", "AVSTAND_BODY_SECONDS": "2.5"})
+def test_limits_are_built_from_the_settings():
+    limits = Limits.from_settings(Settings.from_environment({"AVSTAND_CLIENT_CONCURRENCY": "3",
+                                                             "AVSTAND_BODY_SECONDS": "2.5"}))
     assert limits == Limits(concurrency=3, body_seconds=2.5)
+
+
+def test_the_default_limits_are_the_settings_defaults_and_a_full_batch():
+    assert Limits.from_settings(Settings()) == Limits()
+    assert Limits().burst == MAX_BATCH
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"| `AVSTAND_CLIENT_BURST` | `{MAX_BATCH}` |" in readme  # the Configuration table's default
 
 
 def test_readiness_says_why_a_worker_cannot_serve(sqlite_log):
