@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import MutableMapping
 
-from models import AvstandError, CheckFailedError, InputError, Settings
+from models import ISO_DATE, AvstandError, CheckFailedError, InputError, Settings
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -57,7 +57,7 @@ def export_for_libraries(current: Settings, environ: MutableMapping[str, str] = 
 def iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
     try:
-        if len(text) != 10:
+        if not ISO_DATE.fullmatch(text):  # fromisoformat alone takes week dates too (2026-W01-1)
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:

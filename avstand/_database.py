@@ -4,16 +4,17 @@ one line naming the database (never its password) and why."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from models import InputError
+from models import InputError, UnavailableError
 
 if TYPE_CHECKING:
     from serving import AssessmentLog, LogUnavailableError
 
-__all__ = ["opened_log"]
+__all__ = ["opened_log", "unavailable_store"]
 
 
 @contextmanager
@@ -112,3 +113,25 @@ def _reason(exc: BaseException, password: str | None) -> str:
     text = re.sub(r"\[Errno -?\d+\]\s*", "", re.sub(r"^(FATAL|ERROR):\s*", "", text)).rstrip(":")
     text = (text or type(exc).__name__)[:120]
     return text.replace(password, "***") if password else text
+
+
+def unavailable_store(exc: Exception) -> UnavailableError | None:
+    """``exc`` as the user should read it when it is a store's own error that no command translated (MLflow's,
+    or the database driver's under MLflow's SQL store); ``None`` for anything else, which is a bug.
+
+    Only the modules already imported are consulted: a command that never loaded MLflow raised none of its
+    errors, and the CLI's start stays light.
+    """
+    mlflow_errors, sqlalchemy_errors = sys.modules.get("mlflow.exceptions"), sys.modules.get("sqlalchemy.exc")
+    from models.registry import redacted_uri, tracking_uri
+
+    uri = tracking_uri()
+    where = redacted_uri(uri)
+    if mlflow_errors is not None and isinstance(exc, mlflow_errors.MlflowException):
+        cause: BaseException = exc
+    elif sqlalchemy_errors is not None and isinstance(exc, sqlalchemy_errors.SQLAlchemyError):
+        cause = getattr(exc, "orig", None) or exc  # the driver's own words
+    else:
+        return None
+    return UnavailableError(f"the MLflow tracking store {where} cannot be read: "
+                            f"{_reason(cause, None).replace(uri, where)}")

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from avstand import __version__
 from avstand._common import EXIT_INTERRUPTED, export_for_libraries, setup_logging
+from avstand._database import unavailable_store
 from avstand.commands import (
     audit,
     keys,
@@ -73,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AvstandError as exc:
         print(f"avstand {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a store's own error no command translated: translated here; anything else a bug
+        translated = unavailable_store(exc)
+        if translated is None:
+            raise
+        print(f"avstand {args.command}: {translated}", file=sys.stderr)
+        return translated.exit_code
     except KeyboardInterrupt:
         print("avstand: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

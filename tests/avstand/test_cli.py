@@ -118,3 +118,9 @@ def test_validate_unusable_input_exits_2(made, tmp_path, setup, fragment):
         spec.write_text("features: {x: {type: number}}", encoding="utf-8")
         result = avstand("validate", "--data", made, "--spec", spec)
     assert result.returncode == 2 and fragment in result.stderr
+
+
+@pytest.mark.parametrize("written", ["2026-W01-1", "20260630", "2026-6-30", "30/06/2026"])
+def test_a_date_not_written_yyyy_mm_dd_is_refused(made, written):
+    result = avstand("validate", "--data", made, "--as-of", written)
+    assert result.returncode == 2 and f"{written!r} is not a date written YYYY-MM-DD" in result.stderr

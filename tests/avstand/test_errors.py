@@ -19,6 +19,7 @@ PACKAGES = ("models", "register", "training", "audits", "release", "serving")
 # Every error a package exports and the branch it belongs to: a new error must be placed here on purpose.
 BRANCHES = {
     "BundleError": CheckFailedError, "PolicyError": InputError, "RecordError": InputError, "SpecError": InputError,
+    "SettingsError": InputError,
     "ExtractError": InputError, "ReadError": InputError,
     "ConfigError": InputError, "TrainingDataError": InputError,
     "AuditError": InputError, "GatesError": InputError,

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from support import free_port, main_in_process
+from support import avstand_in_process, free_port, main_in_process
 
 from serving import AssessmentLog, LogUnavailableError, add_key, list_keys, revoke_key
 
@@ -109,3 +109,14 @@ def test_keys_work_on_postgresql(monkeypatch, capsys):
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.mark.parametrize("command", [["versions"], ["audit", "--version", "1"], ["rollback", "--reason", "r"],
+                                     ["promote", "--version", "1"]])
+def test_a_tracking_store_that_is_no_database_is_one_line_not_a_traceback(tmp_path, command):
+    (tmp_path / "mlflow.db").write_text("not a database, just text", encoding="utf-8")
+    env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}"}
+    done = avstand_in_process(*command, cwd=tmp_path, env=env)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == (f"avstand {command[0]}: the MLflow tracking store sqlite:///{tmp_path / 'mlflow.db'} "
+                           "cannot be read: file is not a database\n")
