@@ -7,17 +7,25 @@ import datetime as dt
 import functools
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from filelock import FileLock
 from hypothesis import settings
 from sqlalchemy import create_engine, text
-from support import Server, avstand_in_process, fit_flawed_candidate
+from support import (
+    SHARED_ENV,
+    Server,
+    fit_flawed_candidate,
+    made_once,
+    production_store_in,
+    trained_store_in,
+)
 
 from models import Scorer
 from models import settings as read_settings
@@ -62,67 +70,55 @@ def clean_text(small_files) -> pd.DataFrame:
     return read_text_table(small_files["csv"]).sample(300, random_state=0).reset_index(drop=True)
 
 
-@contextlib.contextmanager
-def made_once(tmp_path_factory, name: str):
-    """A folder made by the first test process that asks for it and reused by the others (``make test`` runs
-    two, pytest-xdist's workers): yields the folder and whether it still has to be made. A failed making
-    leaves no mark, so the next process tries again."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's folder, above each worker's own
-    folder = root / name
-    with FileLock(f"{folder}.lock"):
-        if (folder / ".made").exists():
-            yield folder, False
-            return
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        yield folder, True
-        (folder / ".made").touch()
+def _shared(tmp_path_factory) -> Path:
+    """Where the stores made once per run live: the folder ``pytest_sessionstart`` made for a run in several
+    processes, else this process's temporary folder."""
+    shared = os.environ.get(SHARED_ENV)
+    return Path(shared) if shared else tmp_path_factory.getbasetemp()
 
 
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory) -> dict:
     """`avstand synth` (100,000 persons) and `avstand train` into a real SQLite MLflow store, once per test run."""
-    with made_once(tmp_path_factory, "trained") as (folder, to_make):
-        env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
-        if to_make:
-            made = avstand_in_process("synth", "--persons", 100_000, "--seed", 7, "--out",
-                                      folder / "register.parquet", cwd=folder, env=env)
-            assert made.returncode == 0, made.stderr
-            trained = avstand_in_process("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30",
-                                         cwd=folder, env=env)
-            assert trained.returncode == 0, trained.stderr[-3000:]
-            (folder / "train.stdout").write_text(trained.stdout, encoding="utf-8")
-            (folder / "train.stderr").write_text(trained.stderr, encoding="utf-8")
-    return {"folder": folder, "env": env, "stdout": (folder / "train.stdout").read_text(encoding="utf-8"),
-            "stderr": (folder / "train.stderr").read_text(encoding="utf-8")}
+    return trained_store_in(_shared(tmp_path_factory))
 
 
 @pytest.fixture(scope="session")
-def production_store(trained_store, tmp_path_factory) -> dict:
-    """``trained_store``'s version 1 as production, exported to a BentoML model store, in a folder of its own.
+def production_store(tmp_path_factory) -> dict:
+    """``trained_store``'s version 1 as production, exported to a BentoML model store, in a folder of its own
+    (see ``support.production_store_in``)."""
+    return production_store_in(_shared(tmp_path_factory))
 
-    The MLflow database is copied (its artifacts stay where they are, read only), so that setting the
-    alias here leaves ``trained_store`` unpromoted. Releasing through the audit is tested in tests/audits;
-    here the alias is set directly to save time.
-    """
-    with made_once(tmp_path_factory, "production") as (folder, to_make):
-        env = trained_store["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
-                                      "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
-        if to_make:
-            shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
-            (folder / "register.parquet").symlink_to(trained_store["folder"] / "register.parquet")
-            code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
-                    "from release import export_production; "
-                    "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, "
-                    "'1'); print(export_production())")
-            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
-                                  timeout=300, check=False)
-            assert done.returncode == 0, done.stderr[-3000:]
-            (folder / "tag").write_text(done.stdout.strip(), encoding="utf-8")
-    return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models",
-            "tag": (folder / "tag").read_text(encoding="utf-8")}
+
+def pytest_sessionstart(session) -> None:
+    """In a run in several processes (``make test``), the trained and production stores are made from the
+    start by a process of their own, while the test processes run the tests that need neither (ordered
+    first): the minutes of training overlap the fast tests instead of holding up both test processes."""
+    config = session.config
+    if hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None):
+        return
+    if "not model" in (config.option.markexpr or ""):
+        return
+    shared = Path(tempfile.mkdtemp(prefix="avstand-tests-"))
+    os.environ[SHARED_ENV] = str(shared)  # the test processes start after this and inherit it
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import support; " \
+           f"support.production_store_in(support.Path({str(shared)!r}))"
+    with (shared / "prebuild.log").open("ab") as out:
+        config.stash[_PREBUILD] = subprocess.Popen([sys.executable, "-c", code], stdout=out,
+                                                   stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def pytest_sessionfinish(session) -> None:
+    process = session.config.stash.get(_PREBUILD, None)
+    if process is None:
+        return
+    if process.poll() is None:  # e.g. a run stopped early: no process outlives it
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
+
+
+_PREBUILD = pytest.StashKey[subprocess.Popen]()
 
 
 @pytest.fixture(scope="session")
@@ -131,7 +127,7 @@ def flawed(trained_store, tmp_path_factory):
     once per test run (the audit's and the release's tests both refuse the blind one), loaded from its bundle."""
 
     def get(*, blind: bool = False, downweight_group: str | None = None) -> Scorer:
-        with made_once(tmp_path_factory, f"flawed-{blind}-{downweight_group}") as (folder, to_make):
+        with made_once(_shared(tmp_path_factory), f"flawed-{blind}-{downweight_group}") as (folder, to_make):
             if to_make:
                 fit_flawed_candidate(trained_store["folder"] / "register.parquet", blind=blind,
                                      downweight_group=downweight_group).save(folder / "bundle")
@@ -227,12 +223,16 @@ _SERVICE_FIXTURES = {"server", "pg_server", "limited"}
 def pytest_collection_modifyitems(items) -> None:
     """Mark each test with its tier from what it uses: ``service`` when it starts the real service (a fixture
     above, or its module makes a ``support.Server``), ``model`` when it needs the session's trained model."""
+    heavy: set[str] = set()
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & _SERVICE_FIXTURES or "Server(" in _module_source(item.module):
             item.add_marker(pytest.mark.service)
         if used & {"trained_store", "production_store"}:
             item.add_marker(pytest.mark.model)
+            heavy.add(item.nodeid.split("::")[0])
+    # Files that need no trained model first, so that the stores are made meanwhile (pytest_sessionstart).
+    items.sort(key=lambda item: item.nodeid.split("::")[0] in heavy)
 
 
 @functools.cache

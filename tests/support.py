@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,15 +21,19 @@ from sqlalchemy import create_engine, text
 __all__ = [
     "BOOLEAN_CANDIDATES",
     "README_BOOLEANS",
+    "SHARED_ENV",
     "Server",
     "avstand_in_process",
     "fit_flawed_candidate",
     "free_port",
+    "made_once",
     "main_in_process",
+    "production_store_in",
     "quick_gates",
     "quick_training",
     "register_flawed_candidate",
     "run_avstand",
+    "trained_store_in",
 ]
 
 
@@ -202,6 +208,72 @@ class Server:
                 return connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
         finally:
             engine.dispose()
+
+
+SHARED_ENV = "AVSTAND_TEST_SHARED"  # the folder of the stores made once per run, when several processes share them
+
+
+@contextlib.contextmanager
+def made_once(root: Path, name: str) -> Iterator[tuple[Path, bool]]:
+    """``root / name``, made by the first process that asks for it and reused by the others (``make test``
+    runs several): yields the folder and whether it still has to be made. A failed making leaves no mark,
+    so the next process tries again."""
+    from filelock import FileLock
+
+    folder = root / name
+    with FileLock(f"{folder}.lock"):
+        if (folder / ".made").exists():
+            yield folder, False
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        yield folder, True
+        (folder / ".made").touch()
+
+
+def trained_store_in(root: Path) -> dict:
+    """``avstand synth`` (100,000 persons) and ``avstand train`` into a real SQLite MLflow store in
+    ``root / "trained"``, made once: its folder, environment and training's output."""
+    with made_once(root, "trained") as (folder, to_make):
+        env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
+        if to_make:
+            made = avstand_in_process("synth", "--persons", 100_000, "--seed", 7, "--out",
+                                      folder / "register.parquet", cwd=folder, env=env)
+            assert made.returncode == 0, made.stderr
+            trained = avstand_in_process("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30",
+                                         cwd=folder, env=env)
+            assert trained.returncode == 0, trained.stderr[-3000:]
+            (folder / "train.stdout").write_text(trained.stdout, encoding="utf-8")
+            (folder / "train.stderr").write_text(trained.stderr, encoding="utf-8")
+    return {"folder": folder, "env": env, "stdout": (folder / "train.stdout").read_text(encoding="utf-8"),
+            "stderr": (folder / "train.stderr").read_text(encoding="utf-8")}
+
+
+def production_store_in(root: Path) -> dict:
+    """The trained store's version 1 as production, exported to a BentoML model store, in ``root /
+    "production"``, made once.
+
+    The MLflow database is copied (its artifacts stay where they are, read only), so that setting the alias
+    here leaves the trained store unpromoted. Releasing through the audit is tested in tests/audits and
+    tests/release; here the alias is set directly to save time.
+    """
+    trained = trained_store_in(root)
+    with made_once(root, "production") as (folder, to_make):
+        env = trained["env"] | {"BENTOML_HOME": str(folder / "bentoml-store"),
+                                "MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}"}
+        if to_make:
+            shutil.copy(trained["folder"] / "mlflow.db", folder / "mlflow.db")
+            (folder / "register.parquet").symlink_to(trained["folder"] / "register.parquet")
+            code = ("from mlflow.tracking import MlflowClient; from models.registry import *; "
+                    "from release import export_production; "
+                    "MlflowClient(tracking_uri()).set_registered_model_alias(REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, "
+                    "'1'); print(export_production())")
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=folder, env=env,
+                                  timeout=300, check=False)
+            assert done.returncode == 0, done.stderr[-3000:]
+            (folder / "tag").write_text(done.stdout.strip(), encoding="utf-8")
+    return {"folder": folder, "env": env, "store": folder / "bentoml-store" / "models",
+            "tag": (folder / "tag").read_text(encoding="utf-8")}
 
 
 def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: str | None = None):

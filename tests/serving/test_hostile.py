@@ -9,6 +9,7 @@ import concurrent.futures
 import json
 import re
 import socket
+import statistics
 import time
 import uuid
 
@@ -221,4 +222,7 @@ def test_big_batches_of_invalid_records_do_not_block_readiness(limited):
             assert httpx.get(limited.url + "/readyz", timeout=10).status_code == 200
             waits.append(time.monotonic() - started)
     assert all(b.result().status_code == 200 for b in batches)
-    assert waits and max(waits) < 0.6, waits
+    # The checking off the loop: probes answer in a tenth of a second. The first may meet the sixteen bodies
+    # arriving at once (each read whole before it is checked) and wait for them on a busy machine; were the
+    # checking on the loop, every probe would wait its ~1.3 s.
+    assert len(waits) >= 3 and sorted(waits)[-2] < 0.6 and statistics.median(waits) < 0.2, waits
