@@ -101,7 +101,8 @@ def pytest_sessionstart(session) -> None:
         return
     shared = Path(tempfile.mkdtemp(prefix="avstand-tests-"))
     os.environ[SHARED_ENV] = str(shared)  # the test processes start after this and inherit it
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import support; " \
+    # Appended, not put first: tests/avstand/ would shadow the avstand package.
+    code = f"import sys; sys.path.append({str(Path(__file__).parent)!r}); import support; " \
            f"support.production_store_in(support.Path({str(shared)!r}))"
     with (shared / "prebuild.log").open("ab") as out:
         config.stash[_PREBUILD] = subprocess.Popen([sys.executable, "-c", code], stdout=out,
@@ -114,8 +115,11 @@ def pytest_sessionfinish(session) -> None:
         return
     if process.poll() is None:  # e.g. a run stopped early: no process outlives it
         os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    shutil.rmtree(os.environ.pop(SHARED_ENV), ignore_errors=True)
+    shared = Path(os.environ.pop(SHARED_ENV))
+    if process.wait() > 0:  # the test processes made the stores themselves then; say why it failed
+        log = (shared / "prebuild.log").read_text(encoding="utf-8", errors="replace")
+        print(f"\nthe stores' own process failed (exit {process.returncode}):\n{log[-2000:]}", file=sys.stderr)
+    shutil.rmtree(shared, ignore_errors=True)
 
 
 _PREBUILD = pytest.StashKey[subprocess.Popen]()
