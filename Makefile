@@ -25,7 +25,7 @@ help:
 	@echo "make test     install and run the test suite but the long proofs (about 4 minutes on 2 cores)"
 	@echo "make install  create .venv and install the project with its dev extras"
 	@echo "make slow     the long proofs: the same model from 100,000 persons twice, minutes of mixed load, thousands of fuzzed requests"
-	@echo "make lint     ruff"
+	@echo "make lint     ruff and mypy"
 	@echo "make bench    benchmarks (figures for the README)"
 	@echo "make bench-gates  the release gates' error rates on 20 simulated registers (about 80 minutes)"
 
@@ -62,6 +62,7 @@ slow: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/synth_validate.py
@@ -85,5 +86,5 @@ constraints:
 	rm -rf .venv-pin
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	@echo "data/, mlflow.db, mlartifacts/, bentoml-store/ and avstand-log.db are kept: the registry, the served model and the assessment log are records; remove them by hand to start afresh"

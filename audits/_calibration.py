@@ -8,6 +8,8 @@ two-parameter logistic fit, which scikit-learn would redo from scratch in every 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
@@ -38,8 +40,9 @@ def calibration_audit(*, y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np
         codes, uniques = pd.factorize(groups[name], sort=True)
         columns[name], labels[name] = codes, np.asarray(uniques, dtype=object)
 
-    samples = {name: {"calibration_in_the_large": [], "ece": [], "brier": [], "auc": [], "calibration_slope": [],
-                      "calibration_intercept": []} for name in columns}
+    samples: dict[str, dict[str, list[np.ndarray]]] = {
+        name: {"calibration_in_the_large": [], "ece": [], "brier": [], "auc": [], "calibration_slope": [],
+               "calibration_intercept": []} for name in columns}
     logit_p = logit(np.clip(p, 1e-6, 1 - 1e-6))
     for multiplicity in person_replicates(person, n_boot=n_boot, seed=seed):
         weight = w * multiplicity
@@ -64,7 +67,7 @@ def calibration_audit(*, y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np
         cells = {}
         for g, label in enumerate(labels[name]):
             mask = codes == g
-            cell = binary_metrics(y[mask], p[mask], w[mask])
+            cell: dict[str, Any] = binary_metrics(y[mask], p[mask], w[mask])
             cell["successes"] = int(np.sum((y[mask] == 1) & (w[mask] > 0)))
             cell["judged"] = bool(cell["rows"] >= min_rows)
             for metric, draws in samples[name].items():

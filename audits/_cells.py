@@ -14,6 +14,7 @@ Ratios are judged on the log scale, where their noise is symmetric.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scipy.stats import norm
@@ -45,7 +46,7 @@ class _Sorted:
 
 
 def decide(name: str, gate: Gate, cells: list[Cell], *, confidence: float, side: str, tolerance: float,
-           scale: str = "plain", extra_failures: list[str] = (), what: str = "") -> dict:
+           scale: str = "plain", extra_failures: Sequence[str] = (), what: str = "") -> dict:
     """The verdict row of one gate over its cells.
 
     ``side``: ``two`` (|x| <= tolerance), ``upper`` (x <= tolerance) or ``lower`` (x >= tolerance).
@@ -77,14 +78,15 @@ def _sort(usable: list[Cell], z: float, *, side: str, tolerance: float) -> _Sort
     """Each usable cell failed (interval wholly beyond), passed (wholly within) or crossing the tolerance."""
     found = _Sorted(failed=[], passed=[], crossing=[])
     for c in usable:
-        lo, hi = c.estimate - z * c.se, c.estimate + z * c.se
+        estimate, se = _figures(c)
+        lo, hi = estimate - z * se, estimate + z * se
         if side == "two":
             beyond, within = lo > tolerance or hi < -tolerance, -tolerance <= lo and hi <= tolerance
-            margin = abs(c.estimate) - tolerance
+            margin = abs(estimate) - tolerance
         elif side == "upper":
-            beyond, within, margin = lo > tolerance, hi <= tolerance, c.estimate - tolerance
+            beyond, within, margin = lo > tolerance, hi <= tolerance, estimate - tolerance
         else:
-            beyond, within, margin = hi < tolerance, lo >= tolerance, tolerance - c.estimate
+            beyond, within, margin = hi < tolerance, lo >= tolerance, tolerance - estimate
         (found.failed if beyond else found.passed if within else found.crossing).append((margin, c, [lo, hi]))
     return found
 
@@ -107,10 +109,18 @@ def _worst(found: _Sorted, scale: str, what: str) -> tuple[float | None, list[fl
         return None, None, what
     _, worst, iv = max(pool, key=lambda e: e[0])
     detail = f"{'failed' if found.failed else 'worst'}: {worst.label}" + (f"; {what}" if what else "")
-    return _back(worst.estimate, scale), [_back(v, scale) for v in iv], detail
+    return _back(_figures(worst)[0], scale), [_back(v, scale) for v in iv], detail
 
 
-def _also(found: _Sorted, extra_failures: list[str], not_judged: list[str]) -> str:
+def _figures(cell: Cell) -> tuple[float, float]:
+    """A usable cell's estimate and standard error."""
+    # ``decide`` sorts only cells with both, so one missing here is a bug, not a cell too small to judge.
+    if cell.estimate is None or cell.se is None:
+        raise AssertionError(f"cell {cell.label} has no estimate or standard error: not usable")
+    return cell.estimate, cell.se
+
+
+def _also(found: _Sorted, extra_failures: Sequence[str], not_judged: list[str]) -> str:
     """The rest of a gate's detail: the other failed cells, the extra failures and the cells not judged."""
     detail = ""
     if len(found.failed) > 1:

@@ -22,6 +22,8 @@ selection rate and error rates by group, computed here with one weighted groupby
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -103,7 +105,7 @@ def _cells(codes, labels, y, p, decision, w) -> dict:
         return np.bincount(codes, weights=values, minlength=k)
 
     weight = total(w)
-    cells = {label: {} for label in labels}
+    cells: dict[str, dict[str, Any]] = {label: {} for label in labels}
     for d in DECISIONS:
         share = total(w * (decision == d))
         for i, label in enumerate(labels):

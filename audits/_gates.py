@@ -24,7 +24,7 @@ class GatesError(InputError, ValueError):
 
 
 class Bootstrap(_Strict):
-    replicates: int = Field(200, ge=20)
+    replicates: int = Field(default=200, ge=20)
     seed: int = 20260630
 
 
@@ -32,17 +32,17 @@ class Gate(_Strict):
     tolerance: float
     rule: str = Field(min_length=1)
     rationale: str = Field(min_length=1)
-    max_psi: float | None = Field(None, gt=0)          # data_drift only
+    max_psi: float | None = Field(default=None, gt=0)  # data_drift only
     groupings: list[str] | None = None                 # false_far_ratio only
 
 
 class Gates(_Strict):
     version: int = 2
     bootstrap: Bootstrap = Bootstrap()
-    confidence: float = Field(0.95, gt=0.5, lt=1)
-    min_rows_per_group: int = Field(500, ge=1)
-    min_outcomes_per_group: int = Field(200, ge=1)
-    min_expected_errors: int = Field(20, ge=1)
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    min_rows_per_group: int = Field(default=500, ge=1)
+    min_outcomes_per_group: int = Field(default=200, ge=1)
+    min_expected_errors: int = Field(default=20, ge=1)
     intersections: list[tuple[str, str]] = Field(default_factory=list)
     gates: dict[str, Gate]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from audits._gates import GatesError
@@ -11,7 +13,7 @@ __all__ = ["audit_groups"]
 
 
 def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
-                 intersections: list[tuple[str, str]] = ()) -> pd.DataFrame:
+                 intersections: Sequence[tuple[str, str]] = ()) -> pd.DataFrame:
     """One text column per audit grouping of the rows of ``records``.
 
     Parameters
@@ -19,7 +21,7 @@ def audit_groups(records: pd.DataFrame, *, spec: FeatureSpec,
     records : pandas.DataFrame
         Raw records with the spec's features, ``registered_on`` and ``assessed_on``.
     spec : FeatureSpec
-    intersections : list of (str, str)
+    intersections : sequence of (str, str)
         Pairs of audit features to cross, e.g. ``("sex", "birth_region")`` -> column ``sex x birth_region``.
 
     Returns

@@ -9,6 +9,8 @@ of 2020's error) gives a PSI of only 0.02, but moves the share of "sweden" by 7 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.stats import chi2, spearmanr
 
@@ -26,7 +28,7 @@ def data_drift(candidate: dict, reference: dict) -> dict:
     with k - 1 degrees of freedom times ``1/n1 + 1/n2``). A new or vanished category carries the number of
     rows the other profile would have been expected to show of it (``expected``).
     """
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name in reference["features"]:
         if name not in candidate["features"]:
             out[name] = {"psi": None, "dropped_feature": True}

@@ -109,6 +109,8 @@ def _false_far_ratio(name: str, gates: Gates, found: Findings) -> dict:
 
 def _excess_cells(fairness: dict, gate: Gate) -> list[Cell]:
     """One cell per judged group of each capped grouping: the log of its false-far excess."""
+    if gate.groupings is None:  # ``Gates`` refuses a false_far_ratio gate without groupings
+        raise AssertionError("the false_far_ratio gate has no groupings")
     cells = []
     for column in gate.groupings:
         if column not in fairness:

@@ -87,12 +87,12 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
     for name in spec.model_features:
         feature, column = spec.features[name], records[name]
         if feature.type == "category":
-            dtype = _category_dtype(tuple(feature.values))
+            dtype = _category_dtype(tuple(feature.categories))
             if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype == dtype:
                 codes = column.cat.codes.to_numpy()  # already coded in spec order: nothing to recode
             else:
                 codes = dtype.categories.get_indexer(column.to_numpy(dtype=object))
-            _refuse(records, name, codes < 0, f"allowed: {', '.join(feature.values)}")
+            _refuse(records, name, codes < 0, f"allowed: {', '.join(feature.categories)}")
             out[name] = pd.Categorical.from_codes(codes, dtype=dtype)
         elif feature.type == "boolean":
             values = column.to_numpy()

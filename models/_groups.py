@@ -42,7 +42,7 @@ def audit_group(column: pd.Series, feature: Feature) -> pd.Series:
                         labels=feature.audit.labels())
         text = np.array(banded.astype(object).where(banded.notna(), OUTSIDE_BANDS), dtype=object)
     elif feature.type == "boolean":
-        text = np.array([BOOLEAN_TEXT.get(as_boolean(v), str(v)) for v in column], dtype=object)
+        text = np.array([str(v) if (b := as_boolean(v)) is None else BOOLEAN_TEXT[b] for v in column], dtype=object)
     else:
         text = np.array([str(v) for v in column], dtype=object)
     text[missing] = MISSING

@@ -80,7 +80,8 @@ class Policy(StrictModel):
                 cut[name][mask] = getattr(cutoffs, name)
         outcome = np.select([p >= cut["too_close"], p >= cut["c"]], ["too_close", "suitable"],
                             "in_depth_support").astype(object)
-        level = np.select([p >= cut["too_close"], p >= cut["a"], p >= cut["b"], p >= cut["c"]],
+        # numpy's stubs take no None as a choice or default, though an object array holds it.
+        level = np.select([p >= cut["too_close"], p >= cut["a"], p >= cut["b"], p >= cut["c"]],  # type: ignore[call-overload]
                           [None, "A", "B", "C"], None).astype(object)
         return outcome, level
 

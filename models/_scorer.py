@@ -55,7 +55,8 @@ class Scorer:
     def raw_score(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
         """The booster's log-odds for prepared inputs (see ``models.prepare``) or their ``model_matrix``."""
         matrix = inputs if isinstance(inputs, np.ndarray) else model_matrix(inputs, spec=self.spec)
-        return self.booster.predict(matrix, raw_score=True, num_threads=1)
+        # Dense in, so an array out (LightGBM's types also allow a sparse matrix or a list); asarray copies nothing.
+        return np.asarray(self.booster.predict(matrix, raw_score=True, num_threads=1))
 
     def probability(self, inputs: pd.DataFrame | np.ndarray) -> np.ndarray:
         """Calibrated probabilities for prepared inputs or their ``model_matrix``."""

@@ -77,6 +77,32 @@ class Feature(StrictModel):
     value_labels: dict[str, Label] = Field(default_factory=dict)  # category values in plain words, for reasons
     description: str = ""
 
+    @property
+    def categories(self) -> list[str]:
+        """A category's values, in spec order.
+
+        Raises
+        ------
+        AssertionError
+            For a feature of another type (only a category has values; the spec's check gives each one).
+        """
+        if self.values is None:
+            raise AssertionError(f"a {self.type} feature has no category values")
+        return self.values
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """A number's ``(min, max)``.
+
+        Raises
+        ------
+        AssertionError
+            For a feature of another type (only a number has bounds; the spec's check gives each one both).
+        """
+        if self.min is None or self.max is None:
+            raise AssertionError(f"a {self.type} feature has no min and max")
+        return self.min, self.max
+
     @model_validator(mode="after")
     def _consistent(self) -> Feature:
         if self.type == "category":
@@ -95,7 +121,7 @@ class Feature(StrictModel):
                 raise ValueError(f"min {self.min} and max {self.max} must be finite with min <= max")
         elif self.min is not None or self.max is not None or self.integer:
             raise ValueError(f"min, max and integer are only allowed for a number, not a {self.type}")
-        if self.value_labels and (self.type != "category" or set(self.value_labels) - set(self.values)):
+        if self.value_labels and (self.type != "category" or set(self.value_labels) - set(self.categories)):
             raise ValueError(f"value_labels must name values of a category: {sorted(self.value_labels)}")
         if isinstance(self.audit, AuditBands) and self.type != "number":
             raise ValueError("audit bands are only allowed for a number")

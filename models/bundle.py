@@ -3,8 +3,8 @@
 
 from pathlib import Path
 
-import mlflow.pyfunc
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from models._assess import assess
 from models._scorer import Scorer
@@ -14,7 +14,7 @@ __all__ = ["ENTRY_POINT", "AvstandModel"]
 ENTRY_POINT = Path(__file__).with_name("_pyfunc_entry.py")
 
 
-class AvstandModel(mlflow.pyfunc.PythonModel):
+class AvstandModel(PythonModel):
     """``predict`` takes raw records (the spec's features, ``registered_on``, ``assessed_on``) and returns
     ``probability``, ``outcome``, ``level`` and ``days_registered``."""
 

@@ -39,7 +39,7 @@ def profile(frame: pd.DataFrame, *, spec: FeatureSpec, since: dt.date | None = N
         column = frame[name]
         missing = float(column.isna().mean()) if len(frame) else 0.0
         if feature.type == "number":
-            edges = np.linspace(feature.min, feature.max, NUMBER_BINS + 1)
+            edges = np.linspace(*feature.bounds, NUMBER_BINS + 1)
             labels = [f"[{lo:g}, {hi:g}{']' if i == NUMBER_BINS - 1 else ')'}"
                       for i, (lo, hi) in enumerate(itertools.pairwise(edges))]
             which = np.clip(np.searchsorted(edges, column.dropna().to_numpy(), side="right") - 1, 0, NUMBER_BINS - 1)

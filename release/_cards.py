@@ -27,8 +27,10 @@ def refresh_cards(client: MlflowClient, *, versions: set[int], history: list[Mov
         run_id = client.get_model_version(REGISTERED_MODEL_NAME, str(version)).run_id
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                path = client.download_artifacts(run_id, "audit/audit.json", tmp)
+                path = None if run_id is None else client.download_artifacts(run_id, "audit/audit.json", tmp)
             except (MlflowException, OSError):
+                path = None
+            if run_id is None or path is None:  # no report stored, or no run to store it (registered by hand)
                 log.warning("version %s has no audit report to add the production history to", version)
                 continue
             findings = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -31,6 +31,7 @@ from models.registry import (
     PRODUCTION_ALIAS,
     REGISTERED_MODEL_NAME,
     redacted_uri,
+    run_of,
     tracking_uri,
 )
 from release._history import moves
@@ -58,7 +59,8 @@ def export_production() -> str:
     model_name, alias, uri = REGISTERED_MODEL_NAME, PRODUCTION_ALIAS, tracking_uri()
     client = MlflowClient(tracking_uri=uri)
     version = client.get_model_version_by_alias(model_name, alias)
-    run = client.get_run(version.run_id)
+    run_id = run_of(version)
+    run = client.get_run(run_id)
     tags = run.data.tags
     with tempfile.TemporaryDirectory() as tmp:
         mlflow.set_tracking_uri(uri)
@@ -66,7 +68,7 @@ def export_production() -> str:
                                                         dst_path=tmp)) / "artifacts" / "bundle"
         scorer = Scorer.load(path)  # refuses an altered bundle
         _record_digest(client, version, scorer)
-        audit = _audit_findings(client, version.run_id, tmp)
+        audit = _audit_findings(client, run_id, tmp)
         info = {
             "mlflow_version": int(version.version), "mlflow_run": version.run_id, "alias": alias,
             # Credentials in the URI would otherwise travel in every Bento built from this store.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from mlflow.tracking import MlflowClient
 
-from models.registry import BUNDLE_DIGEST_TAG, REGISTERED_MODEL_NAME, tracking_uri
+from models.registry import BUNDLE_DIGEST_TAG, REGISTERED_MODEL_NAME, run_of, tracking_uri
 from release._history import current_production, released_versions
 
 __all__ = ["VersionRow", "list_versions"]
@@ -39,7 +39,7 @@ def list_versions() -> list[VersionRow]:
     rows = []
     for found in client.search_model_versions(f"name='{REGISTERED_MODEL_NAME}'"):
         number, tags = int(found.version), found.tags
-        run = client.get_run(found.run_id)
+        run = client.get_run(run_of(found))
         metrics, run_tags = run.data.metrics, run.data.tags
         failed = [g for g in tags.get("audit.failed_gates", "none").split(",") if g != "none"]
         gaps = {key.split(".")[2]: metrics[key] for key in metrics
@@ -63,7 +63,7 @@ def _status(number: int, tags: dict, production: int | None, released: set[int])
         return "production (overridden)" if tags.get("release.status") == "overridden" else "production"
     if number in released:
         return "released before" + {"rolled_back": ", rolled back", "overridden": " (overridden)"}.get(
-            tags.get("release.status"), "")
+            tags.get("release.status", ""), "")
     if tags.get("release.status") == "refused":
         return "refused"
     if "audit.verdict" in tags:

@@ -77,13 +77,14 @@ class AccessMiddleware:
             return
         try:
             if scope["method"] == "POST":
-                receive = await _read_body(receive, seconds=limits.limits.body_seconds)
-                if receive is _gone:
+                body = await _read_body(receive, seconds=limits.limits.body_seconds)
+                if body is _gone:
                     return
-                if receive is None:
+                if body is None:
                     await _answer(send, 408, f"the body did not arrive within {limits.limits.body_seconds:g} s",
                                   {"connection": "close"})
                     return
+                receive = body
             scope.setdefault("state", {})["avstand_client"] = client
             await self.app(scope, receive, send)
         finally:

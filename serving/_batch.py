@@ -93,9 +93,8 @@ def _score_in_chunks(production: Production, records: pd.DataFrame, *, with_reas
         futures = {pool.submit(_score_chunk, production, records.iloc[a:b], with_reasons): i
                    for i, (a, b) in enumerate(bounds)}
         for future in as_completed(futures):
-            i = futures[future]
-            parts[i] = future.result()
-            progress.add(len(parts[i]))
+            part = parts[futures[future]] = future.result()
+            progress.add(len(part))
     columns = ["probability", "outcome", "level", "days_registered",
                *(reason_columns() if with_reasons else [])]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

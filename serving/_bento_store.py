@@ -87,7 +87,10 @@ def load_production(*, store: str | Path | None = None, tag: str | None = None,
             f"`avstand release --data PATH` (or `make run`)") from None
     try:
         scorer = Scorer.load(stored.path_of("bundle"))
-        info = json.loads(stored.info.metadata["release"])
+        release = stored.info.metadata["release"]
+        if not isinstance(release, str):  # a release writes it as JSON text; BentoML's metadata may hold any value
+            raise ValueError(f"its release metadata is a {type(release).__name__}, not JSON text")
+        info = json.loads(release)
         actual = json.loads(Path(stored.path_of("bundle"), "manifest.json").read_text(encoding="utf-8"))
     except (BundleError, PolicyError, SpecError, ValueError, KeyError, OSError) as exc:
         # An altered or damaged file, one whose checksum was recomputed but which no longer parses, or a

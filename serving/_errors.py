@@ -12,7 +12,7 @@ import reprlib
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from models import looks_like_personal_number
 
@@ -57,9 +57,10 @@ def shown(value: Any) -> str:
 def bounded(exc: ValidationError, *, title: str) -> ValidationError:
     """``exc`` with at most ``MAX_ERRORS`` errors, and no personal number or long text in a location."""
     errors = exc.errors(include_input=False, include_url=False, include_context=False)
-    lines = [{"type": PydanticCustomError(e["type"], "{msg}", {"msg": e["msg"]}),
-              "loc": tuple(_location(part) for part in e["loc"]), "input": None}
-             for e in errors[:MAX_ERRORS]]
+    lines: list[InitErrorDetails] = [
+        {"type": PydanticCustomError(e["type"], "{msg}", {"msg": e["msg"]}),
+         "loc": tuple(_location(part) for part in e["loc"]), "input": None}
+        for e in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:
         lines.append({"type": PydanticCustomError("too_many_errors", "{msg}", {
             "msg": f"and {len(errors) - MAX_ERRORS:,} more errors, not listed (at most {MAX_ERRORS} are)"}),

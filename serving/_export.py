@@ -307,7 +307,7 @@ def _present(value: object) -> bool:
 
 def _dates(values: pd.Series) -> pd.Series:
     try:
-        found = [dt.date.fromisoformat(v) if _present(v) else None for v in values]
+        found: list[dt.date | str | None] = [dt.date.fromisoformat(v) if _present(v) else None for v in values]
     except (TypeError, ValueError):  # not all dates: keep the text as logged
         found = [str(v) if _present(v) else None for v in values]
     return pd.Series(found, index=values.index, dtype=object)

@@ -124,7 +124,7 @@ class KeyChecker:
 def _active(log: AssessmentLog) -> list[tuple[str, str]]:
     try:
         with Session(log.engine) as session:
-            return [tuple(row) for row in session.execute(
+            return [(name, key_hash) for name, key_hash in session.execute(
                 select(ApiKey.name, ApiKey.key_hash).where(ApiKey.revoked_at.is_(None))).all()]
     except SQLAlchemyError as exc:
         raise LogUnavailableError(f"the key store cannot be read: {type(exc).__name__}") from exc

@@ -123,8 +123,9 @@ class AssessmentLog:
     def counts(self) -> dict[str, int]:
         """Rows in each table."""
         with Session(self.engine) as session:
-            return {"assessments": session.scalar(select(func.count()).select_from(Assessment)),
-                    "decisions": session.scalar(select(func.count()).select_from(Decision))}
+            # A count always has its one row: scalar_one says so, where scalar would allow None.
+            return {"assessments": session.execute(select(func.count()).select_from(Assessment)).scalar_one(),
+                    "decisions": session.execute(select(func.count()).select_from(Decision)).scalar_one()}
 
     def ping(self) -> bool:
         """True when the database answers (readiness)."""

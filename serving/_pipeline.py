@@ -79,15 +79,16 @@ class ScoringPipeline:
         some chunks of a large call were committed before the log failed, their assessments are returned and
         the records of the other chunks are ``None`` (not logged, not to be answered).
         """
-        if self._worker is None or self._worker.done():
-            self._wake = asyncio.Event()
-            self._worker = asyncio.get_running_loop().create_task(self._run(), name="avstand-scoring")
+        wake = self._wake
+        if wake is None or self._worker is None or self._worker.done():
+            wake = self._wake = asyncio.Event()
+            self._worker = asyncio.get_running_loop().create_task(self._run(wake), name="avstand-scoring")
         loop = asyncio.get_running_loop()
         futures = [loop.create_future() for _ in range(0, len(records), self.chunk_records)]
         calls = [_Call(records[i * self.chunk_records:(i + 1) * self.chunk_records], client, future, futures)
                  for i, future in enumerate(futures)]
         self._queues.setdefault(client, deque()).extend(calls)
-        self._wake.set()
+        wake.set()
         try:
             results = await asyncio.gather(*futures, return_exceptions=True)
         finally:
@@ -123,11 +124,11 @@ class ScoringPipeline:
                 self._queues.move_to_end(client)  # the next batch starts with the next client
         return batch
 
-    async def _run(self) -> None:
+    async def _run(self, wake: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await wake.wait()
+            wake.clear()
             while batch := self._next_batch():
                 try:
                     # In a thread: the event loop keeps reading and validating the next calls meanwhile.
@@ -152,6 +153,8 @@ class ScoringPipeline:
         probability, outcome, level, days = (assessed.probability, assessed.outcome, assessed.level,
                                              assessed.days_registered)
         explained = assessed.reasons
+        if explained is None:  # ``assess`` explains unless told not to
+            raise AssertionError("assess returned no reasons")
         model_version, policy_version = self.production.model_version, scorer.policy.version
         rows, answers = [], []
         for k, (i, record) in enumerate(flat):

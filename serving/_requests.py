@@ -192,11 +192,13 @@ def _example(spec: FeatureSpec) -> dict[str, Any]:
     for name in spec.model_features:
         feature = spec.features[name]
         if feature.type == "category":
-            example[name] = feature.values[min(1, len(feature.values) - 1)]
+            values = feature.categories
+            example[name] = values[min(1, len(values) - 1)]
         elif feature.type == "boolean":
             example[name] = False
         else:
-            example[name] = int(feature.min + (feature.max - feature.min) // 3)
+            low, high = feature.bounds
+            example[name] = int(low + (high - low) // 3)
     return example | {"registered_on": "2026-01-12", "assessed_on": "2026-06-01", "person_ref": "case-4711"}
 
 
@@ -240,9 +242,10 @@ class BatchIn(_Strict):
                                           "items": Jobseeker.model_json_schema()})]
 
 
-# A reason as answered: ``models.REASON_FIELDS``, a direction being one of two words.
-Reason = create_model("Reason", **{name: (Literal["raises", "lowers"] if name == "direction" else str, ...)
-                                   for name in REASON_FIELDS})
+# A reason as answered: ``models.REASON_FIELDS``, a direction being one of two words. Made at run time from
+# the names, so mypy sees neither a Literal passed as a value (pydantic's stubs) nor the model as a type.
+Reason = create_model("Reason", **{  # type: ignore[call-overload]
+    name: (Literal["raises", "lowers"] if name == "direction" else str, ...) for name in REASON_FIELDS})
 
 
 class AssessmentOut(BaseModel):
@@ -250,11 +253,11 @@ class AssessmentOut(BaseModel):
 
     assessment_id: str
     probability: float = Field(description="Chance of work or studies within 6 months (180 days).")
-    outcome: Literal[OUTCOMES]
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]  # pydantic takes a Literal of a tuple; mypy cannot
     level: Literal["A", "B", "C"] | None
     days_registered: int
     assessed_on: dt.date
-    reasons: list[Reason]
+    reasons: list[Reason]  # type: ignore[valid-type]  # a model made at run time (above)
     model_version: str
     policy_version: str
     person_ref: str | None = None
@@ -265,7 +268,7 @@ class DecisionIn(_Strict):
 
     assessment_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
     decision: Literal["follow", "override"]
-    final_outcome: Literal[OUTCOMES]
+    final_outcome: Literal[OUTCOMES]  # type: ignore[valid-type]  # pydantic takes a Literal of a tuple; mypy cannot
     final_level: Annotated[Literal["A", "B", "C"] | None, Field(validate_default=True)] = None
     reason: Annotated[str | None, Field(
         max_length=2000, validate_default=True,

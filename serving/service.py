@@ -147,6 +147,8 @@ class Avstand:
         except LogUnavailableError as exc:
             log.error("score: %s", exc)
             return _refuse(ctx, 503, _UNAVAILABLE)
+        if answer is None:  # only a call of several chunks can be logged in part; one record is one chunk
+            raise AssertionError("the one record of /score was neither assessed nor refused")
         return AssessmentOut(**answer)
 
     @bentoml.api(route="/score_batch", input_spec=BatchIn)
@@ -209,9 +211,11 @@ class Avstand:
                 "max_batch": MAX_BATCH}
 
 
-Avstand.mount_asgi_app(_info_app, path="/")
-Avstand.add_asgi_middleware(EdgeMiddleware)  # the first added is the outer
-Avstand.add_asgi_middleware(AccessMiddleware)
+# ``@bentoml.service`` makes the class a BentoML ``Service``; mypy ignores what a class decorator returns, so it
+# looks for these methods on the class.
+Avstand.mount_asgi_app(_info_app, path="/")  # type: ignore[attr-defined]
+Avstand.add_asgi_middleware(EdgeMiddleware)  # type: ignore[attr-defined]  # the first added is the outer
+Avstand.add_asgi_middleware(AccessMiddleware)  # type: ignore[attr-defined]
 
 
 def _end_with_parent() -> None:
@@ -245,7 +249,9 @@ def _batch_answer(accepted: list[int], answers: list[dict | None], rejected: lis
 
 def _checked(jobseekers: list[Any]) -> tuple[list[dict], list[int], list[dict]]:
     """The records of a batch that pass, their indexes, and the others with their errors (a bounded number)."""
-    records, accepted, rejected = [], [], []
+    records: list[dict] = []
+    accepted: list[int] = []
+    rejected: list[dict] = []
     for index, raw in enumerate(jobseekers):
         try:
             records.append(_record(Jobseeker.model_validate(raw).model_dump()))

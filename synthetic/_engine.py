@@ -17,7 +17,7 @@ def simulate_spells(
     pred: Predictors,
     registered_day: np.ndarray,
     frailty: np.ndarray,
-    last_day: np.ndarray | int,
+    last_day: np.ndarray | int | np.integer,
     params: SimulationParams,
     rng: np.random.Generator,
     *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -14,10 +15,11 @@ __all__ = ["EDUCATION", "draw_categories", "draw_insurance", "draw_persons"]
 EDUCATION = ("compulsory_or_less", "upper_secondary", "post_secondary_short", "post_secondary_long", "unknown")
 
 
-def draw_categories(rng: np.random.Generator, probabilities: np.ndarray, values: list[str]) -> np.ndarray:
+def draw_categories(rng: np.random.Generator, probabilities: np.ndarray,
+                    values: Sequence[str] | Sequence[int]) -> np.ndarray:
     """One draw per row of ``probabilities`` (rows sum to one) from ``values``."""
     cumulative = np.cumsum(probabilities, axis=-1)
-    u = rng.random(cumulative.shape[0])[:, None] * cumulative[:, -1:]
+    u = rng.random(len(cumulative))[:, None] * cumulative[:, -1:]
     return np.asarray(values, dtype=object)[(u >= cumulative).sum(axis=1).clip(max=len(values) - 1)]
 
 

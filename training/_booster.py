@@ -61,6 +61,8 @@ def fit_booster(
 
     def progress(env: lgb.callback.CallbackEnv) -> None:
         if (env.iteration + 1) % 100 == 0:
+            if not env.evaluation_result_list:  # LightGBM passes the results whenever valid_sets are given
+                raise AssertionError("LightGBM passed no evaluation results to the progress callback")
             loss = env.evaluation_result_list[0][2]
             log.info("%s: round %d, calibration-period log loss %.5f (%.0f s)", label, env.iteration + 1, loss,
                      time.perf_counter() - started)
@@ -77,4 +79,5 @@ def fit_booster(
 
 def raw_scores(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
     """Log-odds for a model matrix."""
-    return booster.predict(x, raw_score=True, num_threads=1)
+    # Dense in, so an array out (LightGBM's types also allow a sparse matrix or a list); asarray copies nothing.
+    return np.asarray(booster.predict(x, raw_score=True, num_threads=1))

@@ -48,16 +48,16 @@ def choose_calibrator(
     keep = w > 0
     raw, y, w, groups = raw[keep], y[keep], w[keep], groups[keep]
     folds = list(GroupKFold(n_splits=config.folds).split(raw, y, groups))
-    scores = {}
+    scores: dict[str, float] = {}
     for kind in config.candidates:
         crossfit = np.empty(len(raw))
         for fit_rows, held_out in folds:
             crossfit[held_out] = fit_calibrator(kind, raw[fit_rows], y[fit_rows], w[fit_rows]).apply(raw[held_out])
         scores[kind] = float(log_loss(y, np.clip(crossfit, 1e-6, 1 - 1e-6), sample_weight=w, labels=[0, 1]))
-    best = "none" if "none" in scores else min(scores, key=scores.get)
-    for kind, score in sorted(scores.items(), key=lambda kv: kv[1]):
-        if kind != best and score < scores[best] - config.min_improvement:
-            best = kind
+    best = "none" if "none" in scores else min(scores, key=scores.__getitem__)
+    for other, score in sorted(scores.items(), key=lambda kv: kv[1]):
+        if other != best and score < scores[best] - config.min_improvement:
+            best = other
             break
     log.info("calibrator: %s chosen; cross-fitted log loss %s", best,
              ", ".join(f"{k} {v:.5f}" for k, v in scores.items()))

@@ -56,7 +56,7 @@ def fit_logistic(train: Rows, test: Rows, *, spec: FeatureSpec, config: TrainCon
     days = names.index("days_registered")
     numbers = [i for i in range(len(names)) if i not in categories and i != days]
     transform = ColumnTransformer([
-        ("categories", OneHotEncoder(categories=[np.arange(len(spec.features[names[i]].values), dtype=np.float32)
+        ("categories", OneHotEncoder(categories=[np.arange(len(spec.features[names[i]].categories), dtype=np.float32)
                                                  for i in categories], handle_unknown="error", drop="first"),
          categories),
         ("numbers", StandardScaler(), numbers),
