@@ -231,13 +231,13 @@ def made_once(root: Path, name: str) -> Iterator[tuple[Path, bool]]:
         (folder / ".made").touch()
 
 
-def trained_store_in(root: Path) -> dict:
-    """``avstand synth`` (100,000 persons) and ``avstand train`` into a real SQLite MLflow store in
-    ``root / "trained"``, made once: its folder, environment and training's output."""
-    with made_once(root, "trained") as (folder, to_make):
+def trained_store_in(root: Path, *, persons: int = 100_000, name: str = "trained") -> dict:
+    """``avstand synth`` (``persons``, seed 7) and ``avstand train`` into a real SQLite MLflow store in
+    ``root / name``, made once: its folder, environment and training's output."""
+    with made_once(root, name) as (folder, to_make):
         env = os.environ | {"MLFLOW_TRACKING_URI": f"sqlite:///{folder / 'mlflow.db'}", "COLUMNS": "200"}
         if to_make:
-            made = avstand_in_process("synth", "--persons", 100_000, "--seed", 7, "--out",
+            made = avstand_in_process("synth", "--persons", persons, "--seed", 7, "--out",
                                       folder / "register.parquet", cwd=folder, env=env)
             assert made.returncode == 0, made.stderr
             trained = avstand_in_process("train", "--data", folder / "register.parquet", "--as-of", "2026-06-30",

@@ -11,14 +11,24 @@ from pathlib import Path
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
-from support import avstand_in_process, quick_gates, register_flawed_candidate, run_avstand
+from support import (
+    avstand_in_process,
+    fit_flawed_candidate,
+    quick_gates,
+    register_flawed_candidate,
+    run_avstand,
+    trained_store_in,
+)
 
 
 @pytest.fixture(scope="module")
-def store(trained_store, tmp_path_factory, monkeypatch_module):
-    """A copy of the trained store (version 1) with a BentoML store of its own, a faster gates file (40
-    replicates: the rules are the same) and version 2, a second registration of version 1's bundle."""
+def store(tmp_path_factory, monkeypatch_module):
+    """A store of its own (30,000 persons: what is proven here is how versions move, which does not depend on
+    size; a gate refuses the blind candidate by far at any size), trained as the first version, with a
+    BentoML store of its own, a faster gates file (40 replicates: the rules are the same) and version 2, a
+    second registration of version 1's bundle."""
     folder = tmp_path_factory.mktemp("release")
+    trained_store = trained_store_in(folder, persons=30_000)
     shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     quick_gates(folder)
@@ -143,8 +153,9 @@ def test_a_version_never_released_cannot_be_rolled_back_to(store, moves):
     assert production(store) == 1
 
 
-def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, moves, flawed):
-    version = register_flawed_candidate(store["client"], flawed(blind=True), store["folder"])
+def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, moves):
+    blind = fit_flawed_candidate(store["data"], blind=True)
+    version = register_flawed_candidate(store["client"], blind, store["folder"])
     refused = avstand(store, "promote", "--version", version)
     assert refused.returncode == 1 and "not released: failed gates" in refused.stdout, refused.stdout
     assert production(store) == 1

@@ -19,14 +19,14 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "requirements-serve.txt"
-DEV_TOOLS = {"pytest", "hypothesis", "ruff"}
+DEV_TOOLS = {"pytest", "pytest-xdist", "filelock", "hypothesis", "ruff", "mypy"}
 # What the service reads besides its Python modules (a Bento without them starts, then fails).
 RUN_TIME_DATA = ("models/feature_spec.yaml", "models/policy.yaml")
 PACKAGES = ("models", "register", "serving")
 # Left out of the copy of the project that is built: the local stores, data and caches of a checkout.
 _NOT_COPIED = shutil.ignore_patterns(".git", ".venv", ".venv-pin", "data", "reports", "mlartifacts", "mlruns",
                                      "bentoml-store", "mlflow.db", "avstand-log.db*", "__pycache__", "*.egg-info",
-                                     ".pytest_cache", ".ruff_cache", ".hypothesis")
+                                     ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis")
 
 
 def _pins() -> dict[str, str]:
