@@ -7,6 +7,7 @@ from audits._audit import AuditError, AuditInputs, audit_inputs, audit_version
 from audits._calibration import calibration_audit
 from audits._evaluate import Scored, evaluate_candidate
 from audits._fairness import DECISIONS, decision_labels, fairness_audit
+from audits._findings import Override, Verdict
 from audits._gates import DEFAULT_GATES_PATH, GATE_NAMES, Gates, GatesError, load_gates
 from audits._groups import audit_groups
 from audits._quality import data_drift, version_changes
@@ -21,7 +22,9 @@ __all__ = [
     "AuditInputs",
     "Gates",
     "GatesError",
+    "Override",
     "Scored",
+    "Verdict",
     "audit_groups",
     "audit_inputs",
     "audit_version",

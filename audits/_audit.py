@@ -18,6 +18,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from audits._evaluate import Scored, evaluate_candidate
+from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
 from audits._report import write_reports
 from models import InputError, Scorer, assess
@@ -79,7 +80,7 @@ def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
 
 
 def audit_version(*, version: int | None = None, run_id: str | None = None, gates_path: str | Path | None = None,
-                  reports_root: str | Path = "reports", override: dict | None = None,
+                  reports_root: str | Path = "reports", override: Override | None = None,
                   history: list[str] | None = None) -> dict[str, Any]:
     """Audit a registered version; write its reports; record the verdict on the version.
 
@@ -114,12 +115,13 @@ def _evaluate(inputs: AuditInputs, gates: Gates) -> dict[str, Any]:
         comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()})
 
 
-def _findings(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any], *, override: dict | None,
+def _findings(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any], *, override: Override | None,
               history: list[str] | None) -> dict[str, Any]:
     """What ``audit.json`` holds: the run's provenance and the verdict first, then every section evaluated."""
     verdict = ("verdict", "failed_gates", "not_judged_gates")
     return {
-        "meta": _meta(inputs, gates, evaluated), "override": override, "policy_text": inputs.scorer.policy.description,
+        "meta": _meta(inputs, gates, evaluated), "override": override.to_dict() if override else None,
+        "policy_text": inputs.scorer.policy.description,
         "gates_confidence": gates.confidence, "history": history or [],
     } | {k: v for k, v in evaluated.items() if k not in verdict}
 
@@ -141,14 +143,14 @@ def _meta(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any]) -> dict[
 def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: dict[str, Path]) -> None:
     """The reports as artifacts of the version's run, and the verdict as tags on the version."""
     client = MlflowClient(tracking_uri=tracking_uri())
-    run_id, meta = inputs.run.info.run_id, findings["meta"]
+    run_id = inputs.run.info.run_id
     for path in paths.values():
         client.log_artifact(run_id, str(path), artifact_path="audit")
-    for key, value in {"audit.verdict": meta["verdict"], "audit.failed_gates": ",".join(meta["failed_gates"]) or "none",
-                       "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
-                       "audit.production": str(inputs.production_version) if inputs.production else "none",
-                       "audit.not_judged_gates": ",".join(meta["not_judged_gates"]) or "none",
-                       "audit.run_artifacts": f"runs:/{run_id}/audit"}.items():
+    tags = Verdict.of(findings).to_tags() | {
+        "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
+        "audit.production": str(inputs.production_version) if inputs.production else "none",
+        "audit.run_artifacts": f"runs:/{run_id}/audit"}
+    for key, value in tags.items():
         client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
 
 

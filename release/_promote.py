@@ -16,7 +16,7 @@ from pathlib import Path
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from audits import audit_version, load_gates
+from audits import Override, Verdict, audit_version, load_gates
 from models.registry import REGISTERED_MODEL_NAME, tracking_uri
 from release._cards import refresh_cards
 from release._errors import ReleaseError
@@ -84,14 +84,12 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
                "the override is written into its report")
         log.info("version %s: audited again before promotion (%s)", version, why)
         findings = audit_version(version=version, gates_path=gates_path, reports_root=reports_root,
-                                 override={"reason": override, "user": user} if override else None,
+                                 override=Override(reason=override, user=user) if override else None,
                                  history=_lines(client, version))
         reaudited = True
-    if findings is not None:
-        failed, not_judged = findings["meta"]["failed_gates"], findings["meta"]["not_judged_gates"]
-    else:
-        failed = [g for g in tags.get("audit.failed_gates", "none").split(",") if g != "none"]
-        not_judged = [g for g in tags.get("audit.not_judged_gates", "none").split(",") if g != "none"]
+    verdict = Verdict.of(findings) if findings is not None else Verdict.from_tags(version, tags)
+    failed = list(verdict.failed_gates) if verdict else []
+    not_judged = list(verdict.not_judged_gates) if verdict else []
 
     def tag(key: str, value: object) -> None:
         client.set_model_version_tag(REGISTERED_MODEL_NAME, str(version), key, str(value))

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from audits import audit_version, load_gates
+from audits import Override, Verdict, audit_version, load_gates
 from release._history import current_user
 from release._promote import PromotionResult, promote_version
 from training import TrainResult, train
@@ -47,9 +47,9 @@ def release(*, data: str | Path, as_of: dt.date | None = None, spec_path: str | 
     load_gates(gates_path)  # refuse a broken gates file before spending minutes on training
     trained = train(data=data, as_of=as_of, spec_path=spec_path, config_path=config_path, policy_path=policy_path)
     findings = audit_version(version=trained.version, gates_path=gates_path, reports_root=reports_root,
-                             override={"reason": override, "user": current_user()} if override else None)
+                             override=Override(reason=override, user=current_user()) if override else None)
     # The override is used only when a gate failed: a passing version is promoted on its merits.
-    used = override if findings["meta"]["failed_gates"] else None
+    used = override if Verdict.of(findings).failed_gates else None
     promotion = promote_version(version=trained.version, override=used, findings=findings, gates_path=gates_path,
                                 reports_root=reports_root)
     return ReleaseResult(trained=trained, findings=findings, promotion=promotion)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mlflow.tracking import MlflowClient
 
+from audits import Verdict
 from models.registry import BUNDLE_DIGEST_TAG, REGISTERED_MODEL_NAME, run_of, tracking_uri
 from release._history import current_production, released_versions
 
@@ -41,7 +42,8 @@ def list_versions() -> list[VersionRow]:
         number, tags = int(found.version), found.tags
         run = client.get_run(run_of(found))
         metrics, run_tags = run.data.metrics, run.data.tags
-        failed = [g for g in tags.get("audit.failed_gates", "none").split(",") if g != "none"]
+        verdict = Verdict.from_tags(number, tags)
+        failed = list(verdict.failed_gates) if verdict else []
         gaps = {key.split(".")[2]: metrics[key] for key in metrics
                 if key.startswith("test.model.") and key.endswith(".calibration_in_the_large")
                 and key.split(".")[2] != "overall"}

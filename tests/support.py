@@ -276,9 +276,11 @@ def production_store_in(root: Path) -> dict:
             "tag": (folder / "tag").read_text(encoding="utf-8")}
 
 
-def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: str | None = None):
+def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: str | None = None,
+                         config: Path | None = None):
     """A deliberately flawed scorer: fitted on registration-day snapshots only (``blind``), or with the
-    successes of one birth region down-weighted (its members then scored too low)."""
+    successes of one birth region down-weighted (its members then scored too low); ``config`` a training
+    config (default: training's)."""
     import dataclasses
 
     import numpy as np
@@ -287,7 +289,7 @@ def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: s
     from training import fit_model, load_inputs, model_arrays, period_rows, snapshot, split_periods
 
     # Training's own steps up to the rows, then the flaw, then training's fit (left uncalibrated).
-    inputs = load_inputs(data=data)
+    inputs = load_inputs(data=data, config_path=config)
     snaps, counts = snapshot(inputs)
     split = split_periods(inputs, snaps, counts)
     if downweight_group is not None:

@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from mlflow.tracking import MlflowClient
 
-    from audits import audit_version
+    from audits import Verdict, audit_version
     from models.registry import tracking_uri
     from release import moves
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
                              reports_root=args.reports, history=history)
     print(format_verdict(findings, args.reports))
     # A failed gate is the audit's result (its table is on standard output), not an error: returned.
-    return EXIT_OK if findings["meta"]["verdict"] == "pass" else EXIT_FAILED
+    return EXIT_OK if Verdict.of(findings).passed else EXIT_FAILED
 
 
 def format_verdict(findings: dict, reports: Path) -> str:

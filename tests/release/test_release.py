@@ -15,6 +15,7 @@ from support import (
     avstand_in_process,
     fit_flawed_candidate,
     quick_gates,
+    quick_training,
     register_flawed_candidate,
     run_avstand,
     trained_store_in,
@@ -154,7 +155,7 @@ def test_a_version_never_released_cannot_be_rolled_back_to(store, moves):
 
 
 def test_a_refused_version_is_promoted_only_with_a_recorded_override(store, moves):
-    blind = fit_flawed_candidate(store["data"], blind=True)
+    blind = fit_flawed_candidate(store["data"], blind=True, config=quick_training(store["folder"]))
     version = register_flawed_candidate(store["client"], blind, store["folder"])
     refused = avstand(store, "promote", "--version", version)
     assert refused.returncode == 1 and "not released: failed gates" in refused.stdout, refused.stdout
