@@ -91,6 +91,13 @@ def production_store(tmp_path_factory) -> dict:
     return production_store_in(_shared(tmp_path_factory))
 
 
+def pytest_configure(config) -> None:
+    if hasattr(config, "workerinput") and os.environ.get(SHARED_ENV):
+        # The test processes yield to the stores' own process: the tests that need the stores wait for it, the
+        # fast tests do not.
+        os.nice(5)
+
+
 def pytest_sessionstart(session) -> None:
     """In a run in several processes (``make test``), the trained and production stores are made from the
     start by a process of their own, while the test processes run the tests that need neither (ordered
@@ -102,8 +109,10 @@ def pytest_sessionstart(session) -> None:
         return
     shared = Path(tempfile.mkdtemp(prefix="avstand-tests-"))
     os.environ[SHARED_ENV] = str(shared)  # the test processes start after this and inherit it
-    # Appended, not put first: tests/avstand/ would shadow the avstand package.
-    code = f"import sys; sys.path.append({str(Path(__file__).parent)!r}); import support; " \
+    # The project's folder by name, not as '' (the working folder, which the commands change), and the tests'
+    # folder after it: its avstand/, training/, ... would otherwise be taken for the packages.
+    code = f"import sys; sys.path[0] = {str(Path(__file__).parents[1])!r}; " \
+           f"sys.path.append({str(Path(__file__).parent)!r}); import support; " \
            f"support.production_store_in(support.Path({str(shared)!r}))"
     with (shared / "prebuild.log").open("ab") as out:
         config.stash[_PREBUILD] = subprocess.Popen([sys.executable, "-c", code], stdout=out,
