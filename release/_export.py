@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mlflow.exceptions import MlflowException
 
+from audits import Verdict
 from models import BundleError, Scorer
 from models.registry import (
     BENTO_MODEL_NAME,
@@ -61,7 +62,7 @@ def export_production() -> str:
     version = client.get_model_version_by_alias(model_name, alias)
     run_id = run_of(version)
     run = client.get_run(run_id)
-    tags = run.data.tags
+    tags, verdict = run.data.tags, Verdict.from_tags(int(version.version), version.tags)
     with tempfile.TemporaryDirectory() as tmp:
         mlflow.set_tracking_uri(uri)
         path = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version.version}",
@@ -82,7 +83,7 @@ def export_production() -> str:
             "release": {"status": version.tags.get("release.status"),
                         "override_reason": version.tags.get("release.override_reason"),
                         "override_user": version.tags.get("release.override_user"),
-                        "audit_verdict": version.tags.get("audit.verdict"),
+                        "audit_verdict": verdict.verdict if verdict else None,
                         "report": version.tags.get("audit.report"),
                         "gates": [{k: g.get(k) for k in ("gate", "verdict", "value", "threshold")}
                                   for g in (audit or {}).get("gates", [])],

@@ -68,6 +68,5 @@ def _status(number: int, tags: dict, production: int | None, released: set[int])
             tags.get("release.status", ""), "")
     if tags.get("release.status") == "refused":
         return "refused"
-    if "audit.verdict" in tags:
-        return f"audited ({tags['audit.verdict']})"
-    return "not audited"
+    verdict = Verdict.from_tags(number, tags)
+    return f"audited ({verdict.verdict})" if verdict else "not audited"
