@@ -18,7 +18,7 @@ DATA    ?= data/register.parquet
 HOST    ?= 127.0.0.1
 PORT    ?= 3000
 
-.PHONY: help install run test slow lint bench bench-gates constraints clean
+.PHONY: help install run test slow lint bench bench-gates bench-monitor constraints clean
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make bench    benchmarks (figures for the README)"
 	@echo "make bench-gates  the release gates' error rates on 20 simulated registers (about 80 minutes)"
+	@echo "make bench-monitor  monitoring's error rates on 20 simulated releases (about 25 minutes)"
 
 install: $(VENV)/.installed
 
@@ -70,6 +71,7 @@ bench: install
 	$(BIN)/python benchmarks/score_stock.py
 	$(BIN)/python benchmarks/serve.py   # needs a released version: `make run` first
 	$(BIN)/python benchmarks/limits.py  # likewise
+	$(BIN)/python benchmarks/monitor.py
 
 # The gates' operating characteristics: two processes (one per core), each a half of the populations,
 # results per register in benchmarks/results/gates/ (a rerun skips registers already done: delete them).
@@ -77,6 +79,10 @@ bench-gates: install
 	$(BIN)/python benchmarks/gates.py --populations A D > /dev/null & \
 	$(BIN)/python benchmarks/gates.py --populations B C > /dev/null; wait
 	$(BIN)/python benchmarks/gates.py --report-only
+
+# Monitoring's operating characteristics: healthy releases alarmed, planted faults caught (benchmarks/monitor_alarms.py).
+bench-monitor: install
+	$(BIN)/python benchmarks/monitor_alarms.py --replicates 20
 
 # Re-pin after changing pyproject.toml: resolves afresh in a scratch venv and writes constraints.txt.
 constraints:

@@ -13,6 +13,7 @@ from avstand.commands import (
     audit,
     keys,
     log,
+    monitor,
     promote,
     release,
     rollback,
@@ -27,7 +28,7 @@ from models import AvstandError, settings
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (synth, validate, train, audit, release, promote, rollback, versions, serve, score, keys, log)
+COMMANDS = (synth, validate, train, audit, release, promote, rollback, versions, serve, score, monitor, keys, log)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,8 @@
 """Benchmark: does one client at its limits leave another client's latency alone? (issue 11)
 
 Starts the real service (`avstand serve`, BentoML, one worker, a fresh SQLite log, the default per-client
-limits) and measures a "victim" client (one connection, one jobseeker per call, benchmarks/serving/load.py)
-first alone, then beside a "greedy" client (benchmarks/serving/greedy.py, its own process) at one of its
+limits) and measures a "victim" client (one connection, one jobseeker per call, benchmarks/clients/load.py)
+first alone, then beside a "greedy" client (benchmarks/clients/greedy.py, its own process) at one of its
 limits: records per second (full 1,000-record batches from 8 connections, honouring each 429's
 Retry-After), then calls in progress (40 connections that promise a body and never send it: the 32 the
 limit admits and 8 refused and retrying), then far beyond it (200 such connections, 168 of them retrying
@@ -40,7 +40,7 @@ def _key(env: dict, name: str) -> str:
 
 
 def _victim(url: str, key: str, seconds: float, body: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(HERE / "serving" / "load.py"), f"{url}/score", key, str(seconds),
+    return subprocess.Popen([sys.executable, str(HERE / "clients" / "load.py"), f"{url}/score", key, str(seconds),
                              "1", str(body)], stdout=subprocess.PIPE, text=True)
 
 
@@ -67,7 +67,7 @@ def main() -> None:
                 runs.setdefault("alone", []).append(
                     (json.loads(_victim(url, victim_key, args.seconds, one).communicate()[0]), None))
                 for name, batchers, slow in SCENARIOS:
-                    greedy = subprocess.Popen([sys.executable, str(HERE / "serving" / "greedy.py"), url, greedy_key,
+                    greedy = subprocess.Popen([sys.executable, str(HERE / "clients" / "greedy.py"), url, greedy_key,
                                                str(args.seconds + 4), str(batchers), str(slow), str(batch)],
                                               stdout=subprocess.PIPE, text=True)
                     loaded = json.loads(_victim(url, victim_key, args.seconds, one).communicate()[0])

@@ -69,7 +69,7 @@ def service_env(*, workers: int) -> dict[str, str]:
 
 
 def _load(url: str, key: str, args, body_file: Path) -> dict:
-    done = subprocess.run([sys.executable, str(HERE / "serving" / "load.py"), url, key, str(args.seconds),
+    done = subprocess.run([sys.executable, str(HERE / "clients" / "load.py"), url, key, str(args.seconds),
                            str(args.clients), str(body_file)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -93,7 +93,7 @@ def main() -> None:
 
         port = _port()
         # Two uvicorn processes on one port (see bare_app.py for why not `uvicorn --workers 2`).
-        bare = [subprocess.Popen([sys.executable, str(HERE / "serving" / "bare_app.py"), str(port)],
+        bare = [subprocess.Popen([sys.executable, str(HERE / "clients" / "bare_app.py"), str(port)],
                                  env=env | {"AVSTAND_BARE_BUNDLE": str(bundle)}) for _ in range(2)]
         try:
             for process in bare:

@@ -10,6 +10,7 @@ MLflow wrapper lives in ``models.bundle`` (imported on its own, since it pulls i
 
 from models._assess import Assessed, assess
 from models._calibrator import Calibrator
+from models._censoring import censoring_weights
 from models._contract import (
     BOOLEAN_TEXT,
     BOOLEANS,
@@ -101,6 +102,7 @@ __all__ = [
     "audit_group",
     "binary_metrics",
     "categorical_indices",
+    "censoring_weights",
     "file_digest",
     "formula_safe",
     "known_groups",

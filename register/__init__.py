@@ -16,7 +16,7 @@ from models import FeatureSpec, InputError, file_digest, load_spec
 from register._coverage import observed_from
 from register._earlier import extract_as_of
 from register._parse import parse_extract
-from register._profile import profile
+from register._profile import NUMBER_BINS, profile
 from register._read import ReadError, read_text_table
 from register._summary import format_summary, stock_on, summarize
 from register._survival import success_share
@@ -24,6 +24,7 @@ from register._validate import PROBLEM_COLUMNS, RULES, SPELL_COLUMNS, find_probl
 from register._write import write_extract
 
 __all__ = [
+    "NUMBER_BINS",
     "PROBLEM_COLUMNS",
     "RULES",
     "SPELL_COLUMNS",

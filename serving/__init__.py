@@ -10,6 +10,7 @@ from serving._export import export_log
 from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key
 from serving._limits import Limits, LimitsError
 from serving._log import AssessmentLog, LogUnavailableError, database_url, fingerprint
+from serving._log_read import read_assessments, read_decisions
 
 __all__ = [
     "RETENTION_MONTHS",
@@ -31,6 +32,8 @@ __all__ = [
     "fingerprint",
     "list_keys",
     "load_production",
+    "read_assessments",
+    "read_decisions",
     "revoke_key",
     "score_stock",
 ]

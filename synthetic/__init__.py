@@ -6,17 +6,25 @@ through true state dependence and through dynamic selection on an unobserved, ga
 work or studies within 180 days with the frailty integrated out.
 """
 
+from synthetic._assessments import simulate_assessments, simulate_decisions
 from synthetic._faults import feed_error
+from synthetic._later import seen_on
 from synthetic._metadata import metadata_path, read_params, write_metadata
 from synthetic._params import SimulationParams
 from synthetic._register import simulate_register
 from synthetic._truth import true_probability
+from synthetic._worlds import ReleasedWorld, released_world
 
 __all__ = [
+    "ReleasedWorld",
     "SimulationParams",
     "feed_error",
     "metadata_path",
     "read_params",
+    "released_world",
+    "seen_on",
+    "simulate_assessments",
+    "simulate_decisions",
     "simulate_register",
     "true_probability",
     "write_metadata",

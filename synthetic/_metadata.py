@@ -19,10 +19,12 @@ def metadata_path(extract: str | Path) -> Path:
 
 
 def write_metadata(extract: str | Path, *, persons: int, seed: int, as_of: dt.date, spells: int,
-                   params: SimulationParams) -> Path:
-    """Write the metadata beside ``extract``."""
+                   params: SimulationParams, seen_on: dt.date | None = None) -> Path:
+    """Write the metadata beside ``extract`` (``seen_on``: the population simulated to ``as_of``, as seen on
+    that earlier day)."""
     meta = {"generator": "avstand synth", "persons": persons, "seed": seed, "as_of": as_of.isoformat(),
-            "spells": spells, "params": dataclasses.asdict(params)}
+            "seen_on": seen_on.isoformat() if seen_on else None, "spells": spells,
+            "params": dataclasses.asdict(params)}
     path = metadata_path(extract)
     path.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
     return path

@@ -6,6 +6,7 @@ of the stock, duration dependence, a 2020 downturn). Effects are log hazard rati
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -100,3 +101,9 @@ class SimulationParams:
     )
     seasonal_amplitude: float = 0.08
     seasonal_peak_month: int = 4
+
+    def with_downturn(self, *, since: str, level: float) -> SimulationParams:
+        """The same world, in which the labour market falls to ``level`` from month ``since`` (``YYYY-MM``)
+        on: a turn the register before ``since`` cannot show, as in March 2020."""
+        kept = tuple(entry for entry in self.calendar if entry[0] < since)
+        return dataclasses.replace(self, calendar=(*kept, (since, level)))

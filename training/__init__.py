@@ -17,7 +17,6 @@ or change what one step made before the next (the audit tests fit deliberately f
     run_id, version = record_run(inputs, split, rows, calibrated.scorer, ...)
 """
 
-from training._censoring import censoring_weights
 from training._config import DEFAULT_CONFIG_PATH, ConfigError, TrainConfig, load_config
 from training._datasets import Arrays, PeriodRows, Split, model_arrays, period_rows, snapshot, split_periods
 from training._evaluation import Evaluation, compare, evaluate, monotone_violations
@@ -48,7 +47,6 @@ __all__ = [
     "assign_periods",
     "build_landmarks",
     "calibrate",
-    "censoring_weights",
     "compare",
     "evaluate",
     "fit_model",

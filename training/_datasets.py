@@ -8,8 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models import model_matrix, prepare
-from training._censoring import censoring_weights
+from models import censoring_weights, model_matrix, prepare
 from training._inputs import TrainingInputs
 from training._landmarks import build_landmarks
 from training._rows import Rows

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import load_spec
-from training import build_landmarks, censoring_weights
+from models import censoring_weights, load_spec
+from training import build_landmarks
 
 SPEC = load_spec()
 

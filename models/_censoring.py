@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models import HORIZON_DAYS
+from models._outcome import HORIZON_DAYS
 
 __all__ = ["censoring_weights"]
 

@@ -1,0 +1,91 @@
+"""From judged cells to alarms: each says what is wrong, by how much, against what, and what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitoring._thresholds import Thresholds
+
+__all__ = ["CHECKS", "alarms_and_checks"]
+
+CHECKS = ("inputs", "realised_calibration", "override_rate_low", "override_rate_group", "override_rate_jump")
+
+
+def alarms_and_checks(*, inputs: list[dict], realised: list[dict], overrides: dict,
+                      thresholds: Thresholds) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The alarms (``check``, ``detail``, ``figure``, ``threshold``, ``evidence``, ``action``) and one summary
+    row per check (status ``ok``, ``alarm`` or ``not judged``, with its rule and rationale)."""
+    found = {name: [] for name in CHECKS}
+    judged = dict.fromkeys(CHECKS, 0)
+    for day in inputs:
+        for feature, cell in day["features"].items():
+            judged["inputs"] += cell["status"] != "not judged"
+            if cell["status"] == "alarm":
+                found["inputs"].append(_input_alarm(day, feature, cell, thresholds))
+    for row in realised:
+        judged["realised_calibration"] += row["status"] != "not judged"
+        if row["status"] == "alarm":
+            found["realised_calibration"].append(_calibration_alarm(row, thresholds))
+    for row in overrides["rates"]:
+        check = _override_check(row)
+        judged[check] += row["status"] != "not judged"
+        if row["status"] == "alarm":
+            found[check].append(_override_alarm(check, row, thresholds))
+    rules = {"inputs": thresholds.inputs, "realised_calibration": thresholds.realised_calibration}
+    checks = [{"check": name, "status": "alarm" if found[name] else "ok" if judged[name] else "not judged",
+               "cells": judged[name], "alarms": len(found[name]),
+               "rule": rules.get(name, thresholds.overrides).rule,
+               "rationale": rules.get(name, thresholds.overrides).rationale} for name in CHECKS]
+    return [a for name in CHECKS for a in found[name]], checks
+
+
+def _override_check(row: dict) -> str:
+    if row["grouping"] == "overall" and row["assessed_month"] == "all":
+        return "override_rate_low"
+    return "override_rate_jump" if row["grouping"] == "overall" else "override_rate_group"
+
+
+def _input_alarm(day: dict, feature: str, cell: dict, thresholds: Thresholds) -> dict[str, Any]:
+    shifts = {k: cell["shares"][k] - cell["reference"][k] for k in cell["shares"]}
+    worst = max(shifts, key=lambda k: abs(shifts[k]))
+    return {"check": "inputs",
+            "detail": f"{day['day']}, client {day['client']}: {feature} drifted from the training data, w = "
+                      f"{cell['effect']:.3f} beyond {cell['bound']:.3f} (a drift of {thresholds.inputs.tolerance} "
+                      f"with its noise at {day['n']:,} records); largest change {feature} = {worst}: "
+                      f"{cell['shares'][worst]:.3f} against {cell['reference'][worst]:.3f}",
+            "figure": cell["effect"], "threshold": cell["bound"],
+            "evidence": f"{day['n']:,} assessments that day, reference standardised to their registration times",
+            "action": thresholds.inputs.action}
+
+
+def _calibration_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:
+    rule = thresholds.realised_calibration
+    lo, hi = row["interval"]
+    where = "everyone" if row["grouping"] == "overall" else f"{row['grouping']} = {row['group']}"
+    month = "all months" if row["assessed_month"] == "all" else f"assessed in {row['assessed_month']}"
+    return {"check": "realised_calibration",
+            "detail": f"{where}, {month}: predicted {row['predicted']:.3f}, observed {row['observed']:.3f} "
+                      f"[{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the noise",
+            "figure": row["predicted"] - row["observed"], "threshold": rule.tolerance,
+            "evidence": f"{row['n']:,} closed 180-day windows ({row['censored']:,} censored), "
+                        f"{row['pending']:,} still pending",
+            "action": rule.action}
+
+
+def _override_alarm(check: str, row: dict, thresholds: Thresholds) -> dict[str, Any]:
+    rule = thresholds.overrides
+    lo, hi = row["interval"]
+    rate = f"override rate {row['rate']:.3f} [{lo:.3f}, {hi:.3f}] of {row['decisions']:,} decisions"
+    if check == "override_rate_low":
+        detail = f"{rate}: surely below {rule.floor} (automation bias?)"
+        threshold = rule.floor
+    elif check == "override_rate_group":
+        detail = (f"{row['grouping']} = {row['group']}: {rate}, others {row['others']:.3f}: differs by more "
+                  f"than {rule.tolerance}")
+        threshold = rule.tolerance
+    else:
+        detail = (f"assessed in {row['assessed_month']}: {rate}, earlier months {row['others']:.3f}: "
+                  f"jumped by more than {rule.tolerance} (distrust?)")
+        threshold = rule.tolerance
+    return {"check": check, "detail": detail, "figure": row["rate"], "threshold": threshold,
+            "evidence": f"{row['overrides']:,} overrides of {row['decisions']:,} decisions", "action": rule.action}
