@@ -81,7 +81,9 @@ def replicate(frame: pd.DataFrame, times: int) -> pd.DataFrame:
 
 def end_to_end(frame: pd.DataFrame, folder: Path, store: Path) -> None:
     data = write_extract(frame, folder / "register_big.parquet")
-    env = os.environ | {"BENTOML_HOME": str(Path(store).parent)}
+    # An assessment log of the benchmark's own: the program logs every assessment (its time is a stage).
+    env = os.environ | {"BENTOML_HOME": str(Path(store).parent),
+                        "AVSTAND_DATABASE_URL": f"sqlite:///{folder / 'benchmark-log.db'}"}
     args = [sys.executable, "-m", "avstand", "score", "--input", str(data), "--output", str(folder / "scores.parquet"),
             "--as-of", AS_OF.isoformat()]
     done, t = timed(lambda: subprocess.run(args, capture_output=True, text=True, env=env, check=False))

@@ -35,6 +35,7 @@ __all__ = [
     "extract_as_of",
     "find_problems",
     "format_summary",
+    "latest_date",
     "load_extract",
     "observed_from",
     "parse_extract",
@@ -121,6 +122,15 @@ def load_extract(
     if len(problems) or used is None:
         raise ExtractError(path, problems)
     return typed_extract(raw, path=path, spec=spec, as_of=used, as_of_inferred=as_of is None)
+
+
+def latest_date(frame: pd.DataFrame) -> dt.date | None:
+    """The latest ``registered_on`` or ``exited_on`` in a typed extract: the day it was taken at the latest
+    (``None`` when it holds no date). What an extract says of the stock ends there: a spell open in it may
+    have ended the day after."""
+    latest = max((frame[name].max() for name in ("registered_on", "exited_on") if frame[name].notna().any()),
+                 default=None)
+    return None if latest is None else latest.date()
 
 
 def typed_extract(raw: pd.DataFrame, *, path: str | Path, spec: FeatureSpec, as_of: dt.date,

@@ -4,15 +4,16 @@ Builds on ``models``; never on ``training`` or ``audits``.
 """
 
 from serving._archive import RETENTION_MONTHS, ArchiveCheckError, archive_log, archive_preview
-from serving._batch import score_stock
+from serving._batch import BATCH_CLIENT, log_stock, score_stock
 from serving._bento_store import NoProductionModelError, Production, load_production
 from serving._export import export_log
 from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key
 from serving._limits import Limits, LimitsError
-from serving._log import AssessmentLog, LogUnavailableError, database_url, fingerprint
+from serving._log import AssessmentLog, LogPartlyWrittenError, LogUnavailableError, database_url, fingerprint
 from serving._log_read import read_assessments, read_decisions
 
 __all__ = [
+    "BATCH_CLIENT",
     "RETENTION_MONTHS",
     "ApiKeyError",
     "ArchiveCheckError",
@@ -20,6 +21,7 @@ __all__ = [
     "KeyChecker",
     "Limits",
     "LimitsError",
+    "LogPartlyWrittenError",
     "LogUnavailableError",
     "NoProductionModelError",
     "Production",
@@ -32,6 +34,7 @@ __all__ = [
     "fingerprint",
     "list_keys",
     "load_production",
+    "log_stock",
     "read_assessments",
     "read_decisions",
     "revoke_key",

@@ -4,6 +4,10 @@ The numbers are the service's: each person in the stock becomes the raw record `
 (the spec's features, ``registered_on``, ``assessed_on``), prepared once, scored with the calibrated
 booster, given an outcome by the policy and, on request, explained by ``models.reasons``. Records are
 scored in chunks on a small thread pool (LightGBM releases the GIL while it predicts).
+
+``log_stock`` then writes them to the assessment log as the service does (``client`` ``batch``, the
+extract's ``person_id`` as ``person_ref``), with the raw record in ``features`` in the shape the service
+logs, so that monitoring reads both alike.
 """
 
 from __future__ import annotations
@@ -11,16 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models import TOP_REASONS, assess, reason_columns
+from models import REASON_FIELDS, TOP_REASONS, assess, reason_columns
 from register import stock_on
 from serving._bento_store import Production
+from serving._log import AssessmentLog
 
-__all__ = ["score_stock"]
+__all__ = ["BATCH_CLIENT", "LOG_CHUNK", "assessment_rows", "log_stock", "score_stock"]
+
+BATCH_CLIENT = "batch"  # the log's client of `avstand score`, beside the API keys' names
+LOG_CHUNK = 10_000  # assessments per transaction: about a second of SQLite's time
 
 log = logging.getLogger("avstand.score")
 
@@ -138,3 +148,109 @@ def _scored_stock(production: Production, stock: pd.DataFrame, day: pd.Timestamp
 def _score_chunk(production: Production, records: pd.DataFrame, with_reasons: bool) -> pd.DataFrame:
     """What ``/score`` computes for these records (``models.assess``), as columns."""
     return assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS).to_frame()
+
+
+def log_stock(assessment_log: AssessmentLog, production: Production, extract_frame: pd.DataFrame,
+              scores: pd.DataFrame, *, as_of: dt.date, chunk_size: int = LOG_CHUNK) -> list[str]:
+    """Commit the scored stock to the assessment log, a transaction per ``chunk_size``; return the ids.
+
+    Parameters
+    ----------
+    assessment_log : AssessmentLog
+        A migrated log.
+    production : Production
+        The version that scored them.
+    extract_frame : pandas.DataFrame
+        The typed extract ``scores`` was made from.
+    scores : pandas.DataFrame
+        ``score_stock(production, extract_frame, as_of=as_of, ...)``; with reason columns, the reasons are
+        logged, else an empty list.
+    as_of : datetime.date
+        The assessment day.
+    chunk_size : int
+        Assessments per transaction.
+
+    Returns
+    -------
+    list of str
+        The assessment ids, in the order of ``scores``.
+
+    Raises
+    ------
+    serving.LogPartlyWrittenError
+        When a transaction fails; the chunks before it stay committed.
+    """
+    progress = _LogProgress(len(scores))
+    ids = assessment_log.record_in_chunks(assessment_rows(production, extract_frame, scores, as_of=as_of),
+                                          total=len(scores), chunk_size=chunk_size, on_commit=progress.committed)
+    if not len(scores):
+        log.info("logged no assessments: the stock is empty")
+    return ids
+
+
+def assessment_rows(production: Production, extract_frame: pd.DataFrame, scores: pd.DataFrame, *,
+                    as_of: dt.date) -> Iterator[dict[str, Any]]:
+    """The log's rows of a scored stock: ``AssessmentLog.record_assessments``' fields, one per person.
+
+    ``features`` is the record ``/score`` would have received and the service logs: the spec's model
+    features (categories as text, booleans as booleans, numbers as numbers), ``registered_on`` and
+    ``assessed_on`` as ``YYYY-MM-DD``.
+    """
+    day = pd.Timestamp(as_of)
+    stock = _stock(extract_frame, day)
+    if stock["person_id"].tolist() != scores["person_id"].tolist():
+        raise ValueError("the scores are not those of this extract's stock on the as-of date")
+    features = _raw_records(production, stock, day)
+    reasons = _short_reasons(scores)
+    model_version, policy_version = production.model_version, production.scorer.policy.version
+    for k, (person, days, probability, outcome, level) in enumerate(zip(
+            scores["person_id"].tolist(), scores["days_registered"].tolist(), scores["probability"].tolist(),
+            scores["outcome"].tolist(), scores["level"].tolist(), strict=True)):
+        yield {"client": BATCH_CLIENT, "model_version": model_version, "policy_version": policy_version,
+               "features": features[k], "days_registered": int(days), "probability": float(probability),
+               "outcome": outcome, "level": None if pd.isna(level) else level,
+               "reasons": reasons[k] if reasons is not None else [], "person_ref": str(person)}
+
+
+def _raw_records(production: Production, stock: pd.DataFrame, day: pd.Timestamp) -> list[dict[str, Any]]:
+    """Each spell as the JSON record the service receives and logs (column by column: 100,000s of rows)."""
+    spec = production.scorer.spec
+    columns: dict[str, list] = {}
+    for name in spec.model_features:
+        feature, values = spec.features[name], stock[name].astype(object).tolist()
+        if feature.type == "category":
+            columns[name] = [None if pd.isna(v) else str(v) for v in values]
+        elif feature.type == "boolean":
+            columns[name] = [None if pd.isna(v) else bool(v) for v in values]
+        else:  # the extract holds numbers as floats; an integer feature is an integer in JSON, as sent
+            kind = int if feature.integer else float
+            columns[name] = [None if pd.isna(v) else kind(v) for v in values]
+    columns["registered_on"] = stock["registered_on"].dt.strftime("%Y-%m-%d").tolist()
+    assessed_on = day.date().isoformat()
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) | {"assessed_on": assessed_on}
+            for row in zip(*columns.values(), strict=True)]
+
+
+def _short_reasons(scores: pd.DataFrame) -> list[list[dict[str, str]]] | None:
+    """The reasons of each row as the service logs them (``REASON_FIELDS``), or None without reason columns."""
+    if "reason_1_feature" not in scores.columns:
+        return None
+    per_rank = [{field: scores[f"reason_{k}_{field}"].tolist() for field in REASON_FIELDS}
+                for k in range(1, TOP_REASONS + 1)]
+    return [[{field: rank[field][i] for field in REASON_FIELDS} for rank in per_rank
+             if not pd.isna(rank["feature"][i])] for i in range(len(scores))]
+
+
+class _LogProgress:
+    """Logs the assessments committed so far at every further tenth, and at the end."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.started, self.next_report = total, time.perf_counter(), 0.1
+
+    def committed(self, done: int) -> None:
+        if done >= self.next_report * self.total or done == self.total:
+            seconds = time.perf_counter() - self.started
+            log.info("logged %s of %s assessments (%.1f s, %s rows/s)", f"{done:,}", f"{self.total:,}", seconds,
+                     f"{done / max(seconds, 1e-9):,.0f}")
+            self.next_report = done / self.total + 0.1

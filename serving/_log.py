@@ -12,25 +12,35 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from models import UnavailableError, settings
 from serving._log_schema import Assessment, Decision
 
-__all__ = ["AssessmentLog", "LogUnavailableError", "database_url", "fingerprint"]
+__all__ = ["AssessmentLog", "LogPartlyWrittenError", "LogUnavailableError", "database_url", "fingerprint"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 class LogUnavailableError(UnavailableError, RuntimeError):
     """The log cannot be written (database down, read-only, full): the caller must not answer."""
+
+
+class LogPartlyWrittenError(LogUnavailableError):
+    """A write in several transactions failed after some were committed: ``committed`` holds their ids."""
+
+    def __init__(self, message: str, *, committed: list[str], total: int) -> None:
+        super().__init__(message)
+        self.committed, self.total = committed, total
 
 
 def database_url() -> str:
@@ -85,11 +95,52 @@ class AssessmentLog:
         ``probability``, ``outcome``, ``level``, ``reasons`` and optionally ``person_ref``. One transaction
         for many rows is what lets the service log every call without one disk flush per call.
         """
-        now = dt.datetime.now(dt.UTC)
-        rows = [Assessment(id=str(uuid.uuid4()), created_at=now, input_fingerprint=fingerprint(a["features"]),
-                           person_ref=a.get("person_ref"), **{k: v for k, v in a.items() if k != "person_ref"})
-                for a in assessments]
-        return self._commit(*rows)
+        rows = _assessment_rows(assessments, dt.datetime.now(dt.UTC))
+        self._insert(rows)
+        return [row["id"] for row in rows]
+
+    def record_in_chunks(self, assessments: Iterable[dict[str, Any]], *, total: int, chunk_size: int = 10_000,
+                         on_commit: Callable[[int], None] | None = None) -> list[str]:
+        """Commit many assessments, one transaction per ``chunk_size`` of them, and return their ids.
+
+        For a batch of 100,000s (``avstand score``): a transaction per chunk keeps a failure's loss and the
+        database's lock short, and each is one executemany (SQLAlchemy Core, no ORM objects: about 0.7 ms a
+        row less).
+
+        Parameters
+        ----------
+        assessments : iterable of dict
+            The fields of ``record_assessments``, read lazily one chunk at a time.
+        total : int
+            How many there are (for the error's message).
+        chunk_size : int
+            Rows per transaction.
+        on_commit : callable, optional
+            Called with the number of rows committed so far after each transaction.
+
+        Returns
+        -------
+        list of str
+            The ids, in the order of ``assessments``.
+
+        Raises
+        ------
+        LogPartlyWrittenError
+            When a transaction fails: the chunks before it stay committed (its ``committed``), none after it
+            is tried.
+        """
+        ids: list[str] = []
+        for chunk in _chunks(assessments, max(1, chunk_size)):
+            rows = _assessment_rows(chunk, dt.datetime.now(dt.UTC))
+            try:
+                self._insert(rows)
+            except LogUnavailableError as exc:
+                raise LogPartlyWrittenError(f"{exc}; {len(ids):,} of {total:,} assessments were committed before "
+                                            "it", committed=ids, total=total) from exc.__cause__
+            ids.extend(row["id"] for row in rows)
+            if on_commit is not None:
+                on_commit(len(ids))
+        return ids
 
     def record_decision(self, *, assessment_id: str, client: str, caseworker: str, decision: str,
                         final_outcome: str, final_level: str | None, reason: str | None) -> str:
@@ -157,6 +208,14 @@ class AssessmentLog:
         with contextlib.suppress(OSError):
             os.close(os.open(self.sqlite_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        # Core's executemany in one transaction: the same rows the ORM would write, without its unit of work.
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(Assessment.__table__), rows)
+        except SQLAlchemyError as exc:
+            raise LogUnavailableError(f"the assessment log cannot be written: {type(exc).__name__}") from exc
+
     def _commit(self, *rows) -> list[str]:
         ids = [row.id for row in rows]  # read before the commit expires the instances
         try:
@@ -166,6 +225,19 @@ class AssessmentLog:
             # The message names the failure's kind, never the row: inputs stay out of error text and logs.
             raise LogUnavailableError(f"the assessment log cannot be written: {type(exc).__name__}") from exc
         return ids
+
+
+def _assessment_rows(assessments: Iterable[dict[str, Any]], now: dt.datetime) -> list[dict[str, Any]]:
+    """The table's rows of ``record_assessments``' fields: an id, the time and the input's fingerprint added."""
+    return [{"id": str(uuid.uuid4()), "created_at": now, "input_fingerprint": fingerprint(a["features"]),
+             "person_ref": a.get("person_ref"), **{k: v for k, v in a.items() if k != "person_ref"}}
+            for a in assessments]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from models import REASON_FIELDS, assess
 from serving._bento_store import Production
+from serving._live_metrics import count_assessments
 from serving._log import AssessmentLog, LogUnavailableError
 
 __all__ = ["ScoringPipeline"]
@@ -170,6 +171,7 @@ class ScoringPipeline:
                             "model_version": model_version, "policy_version": policy_version,
                             "person_ref": record.get("person_ref")})
         ids = self.log.record_assessments(rows)
+        count_assessments(rows)  # after the commit: what is counted is what the log holds
         out: list[list[dict[str, Any]]] = [[] for _ in batch]
         for (i, _), answer, assessment_id in zip(flat, answers, ids, strict=True):
             out[i].append({"assessment_id": assessment_id} | answer)

@@ -40,6 +40,7 @@ from models import (
     looks_like_personal_number,
 )
 from serving._errors import MAX_ERRORS, bounded, shown
+from serving._live_metrics import count_rejected
 
 __all__ = [
     "MAX_BATCH",
@@ -73,14 +74,21 @@ class _Strict(StrictModel):
     # is read once, never kept, and BentoML subclasses these models for its input descriptors.
     model_config = ConfigDict(frozen=False, strict=True, hide_input_in_errors=True)
 
+    @classmethod
+    def _refused(cls, error_type: str) -> None:
+        """Told the type of the first error of every refused input (a jobseeker's are counted)."""
+
     @model_validator(mode="wrap")
     @classmethod
     def _bounded_errors(cls, data: Any, handler) -> Any:
         if not isinstance(data, dict):  # what pydantic says of a JSON body that is no object (not "instance of")
+            cls._refused("model_type")
             raise PydanticCustomError("model_type", "Input should be an object")
         try:
             return handler(data)
         except ValidationError as exc:
+            errors = exc.errors(include_input=False, include_url=False, include_context=False)
+            cls._refused(errors[0]["type"] if errors else "other")
             raise bounded(exc, title=cls.__name__) from None
 
     @field_validator("*", mode="wrap")
@@ -150,6 +158,12 @@ def jobseeker_model(spec: FeatureSpec) -> type[BaseModel]:
 
 
 class _JobseekerRules(_Strict):
+    @classmethod
+    def _refused(cls, error_type: str) -> None:
+        # Here, not in the service: BentoML validates /score's body itself, /score_batch's records are
+        # validated one by one; both pass this model, once per record.
+        count_rejected(error_type)
+
     @field_validator("assessed_on", check_fields=False)
     @classmethod
     def _assessed_in_the_spell(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:

@@ -35,6 +35,7 @@ from serving._access import AccessMiddleware
 from serving._bento_store import load_production
 from serving._edge import METRICS_CONTENT_TYPE, EdgeMiddleware, count_refusal, metrics_text
 from serving._limits import limiter, over_rate
+from serving._live_metrics import count_decision, serving_versions
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._pipeline import ScoringPipeline
 from serving._readiness import Readiness
@@ -117,6 +118,7 @@ class Avstand:
         if not accepts(self.production.scorer.spec):
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
+        serving_versions(self.production.model_version, str(self.production.scorer.policy.version))
         self.log = AssessmentLog()
         self.pipeline = ScoringPipeline(self.production, self.log)
         self.readiness = Readiness(log=self.log, limiter=limiter(),
@@ -188,6 +190,7 @@ class Avstand:
         except LogUnavailableError as exc:
             log.error("decisions: %s", exc)
             return _refuse(ctx, 503, {"error": "the decision log cannot be written; try again later"})
+        count_decision(_client(ctx), decision["decision"])
         return {"decision_id": decision_id, "assessment_id": decision["assessment_id"]}
 
     @functools.cached_property

@@ -26,9 +26,11 @@ BRANCHES = {
     "ReleaseError": InputError,
     "ApiKeyError": InputError, "LimitsError": InputError, "NoProductionModelError": InputError,
     "ArchiveCheckError": CheckFailedError, "LogUnavailableError": UnavailableError,
+    "LogPartlyWrittenError": UnavailableError,
 }
 # Code (ours and the tests') catches these as the built-in errors they were before the tree.
-BUILT_IN = {"LogUnavailableError": RuntimeError, "NoProductionModelError": RuntimeError,
+BUILT_IN = {"LogUnavailableError": RuntimeError, "LogPartlyWrittenError": RuntimeError,
+            "NoProductionModelError": RuntimeError,
             "ArchiveCheckError": RuntimeError}
 
 

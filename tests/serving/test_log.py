@@ -93,3 +93,25 @@ def test_a_new_sqlite_log_is_readable_by_its_owner_only(tmp_path):
             assert all(f.stat().st_mode & 0o777 == 0o600 for f in files), [oct(f.stat().st_mode) for f in files]
     finally:
         log.close()
+
+
+def test_record_in_chunks_commits_each_chunk_in_order(migrated_log):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from serving._log_schema import Assessment
+
+    rows = [{"client": "batch", "model_version": "3", "policy_version": "2026.1",
+             "features": {"age": 20 + i, "sex": "female", "disability": False, "registered_on": "2026-01-10"},
+             "days_registered": i, "probability": i / 100, "outcome": "suitable", "level": None if i % 2 else "A",
+             "reasons": [], "person_ref": f"p{i:03d}"} for i in range(25)]
+    progress: list[int] = []
+    ids = migrated_log.record_in_chunks(iter(rows), total=25, chunk_size=10, on_commit=progress.append)
+    assert progress == [10, 20, 25] and len(set(ids)) == 25
+    with Session(migrated_log.engine) as session:
+        stored = {a.id: a for a in session.scalars(select(Assessment))}
+    assert [stored[i].person_ref for i in ids] == [r["person_ref"] for r in rows]
+    for assessment_id, row in zip(ids, rows, strict=True):  # JSON types survive: numbers, text, booleans, null
+        got = stored[assessment_id]
+        assert got.features == row["features"] and got.level == row["level"] and got.reasons == []
+        assert got.input_fingerprint == fingerprint(row["features"]) and got.created_at is not None
