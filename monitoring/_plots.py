@@ -98,7 +98,7 @@ def realised_by_band(rows: list[dict], bands: Sequence[str]) -> str:
             errors = _error_bars(observed, [cells.get(m, {}).get("interval") for m in months])
             colour = f"C{i % 10}"
             ax.errorbar(x, observed, yerr=errors, fmt="-o", color=colour, ms=4, capsize=2, label=f"{band} observed")
-            ax.plot(x, predicted, "--", color=colour, lw=1.2, label=f"{band} predicted")
+            ax.plot(x, predicted, "--", marker="_", markersize=14, color=colour, lw=1.2, label=f"{band} predicted")
         _month_axis(ax, months)
         ax.set_xlabel("assessed month")
         ax.set_ylabel("share in work or studies within 180 days")
