@@ -29,6 +29,8 @@ from serving._log_schema import Assessment, Decision
 __all__ = ["AssessmentLog", "LogPartlyWrittenError", "LogUnavailableError", "database_url", "fingerprint"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+# The table itself (typed as a Table, which ``Assessment.__table__`` is not to mypy), for Core's bulk insert.
+_ASSESSMENTS = Assessment.metadata.tables[Assessment.__tablename__]
 
 
 class LogUnavailableError(UnavailableError, RuntimeError):
@@ -212,7 +214,7 @@ class AssessmentLog:
         # Core's executemany in one transaction: the same rows the ORM would write, without its unit of work.
         try:
             with self.engine.begin() as connection:
-                connection.execute(insert(Assessment.__table__), rows)
+                connection.execute(insert(_ASSESSMENTS), rows)
         except SQLAlchemyError as exc:
             raise LogUnavailableError(f"the assessment log cannot be written: {type(exc).__name__}") from exc
 
