@@ -8,7 +8,8 @@ baseline measured in the same run is the floor of the reads alone: pandas readin
 The probabilities are random: time does not depend on them. Target: at most 2 minutes for the whole run
 (``avstand monitor`` adds the production version's download from MLflow, a few seconds, and the reports).
 
-Usage: python benchmarks/monitor.py [--persons N] [--assessments N] [--folder DIR]
+Usage: python benchmarks/monitor.py [--persons N] [--assessments N] [--folder DIR] (a folder of an earlier run is
+reused: its register and log are not made again)
 """
 
 from __future__ import annotations
@@ -65,16 +66,19 @@ def main() -> None:
     folder = args.folder or Path(tempfile.mkdtemp(prefix="avstand-monitor-bench-"))
     spec, rng = load_spec(), np.random.default_rng(20261201)
     started = time.perf_counter()
-    later = simulate_register(persons=args.persons, seed=20261201, as_of=LATER)
-    data = write_extract(later, folder / "register.parquet")
-    log = AssessmentLog(f"sqlite:///{folder / 'log.db'}")
-    log.migrate()
-    rows = _log_rows(later, args.assessments, rng, spec)
-    log.record_in_chunks(iter(rows), total=len(rows), chunk_size=50_000)
-    test_set = pd.DataFrame([r["features"] | {"p_model": r["probability"]} for r in rows[:100_000]])
-    print(f"set-up: {args.persons:,} persons ({len(later):,} spells), {len(rows):,} assessments logged "
-          f"({time.perf_counter() - started:.0f} s)")
-    del later, rows
+    data, log = folder / "register.parquet", AssessmentLog(f"sqlite:///{folder / 'log.db'}")
+    if (folder / "made").exists():  # --folder of an earlier run: the same register and log
+        print(f"set-up: reusing {data} and {folder / 'log.db'}")
+    else:
+        later = simulate_register(persons=args.persons, seed=20261201, as_of=LATER)
+        write_extract(later, data)
+        log.migrate()
+        rows = _log_rows(later, args.assessments, rng, spec)
+        log.record_in_chunks(iter(rows), total=len(rows), chunk_size=50_000)
+        (folder / "made").touch()
+        print(f"set-up: {args.persons:,} persons ({len(later):,} spells), {len(rows):,} assessments logged "
+              f"({time.perf_counter() - started:.0f} s)")
+        del later, rows
     timings = {}
     t = time.perf_counter()
     pd.read_parquet(data)
@@ -85,6 +89,8 @@ def main() -> None:
     t = time.perf_counter()
     assessments, decisions = read_assessments(log), read_decisions(log)
     timings["read the log (read_assessments)"] = time.perf_counter() - t
+    # The reference: the first 100,000 assessments as the release's test set (its size on the default register).
+    test_set = assessments.head(100_000).rename(columns={"probability": "p_model"})
     t = time.perf_counter()
     reference = InputReference.from_test_set(test_set, spec=spec, policy=load_policy())
     result = evaluate(assessments=assessments, decisions=decisions, extract=extract.frame, as_of=LATER, spec=spec,

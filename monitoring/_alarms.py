@@ -8,10 +8,10 @@ from monitoring._thresholds import Thresholds
 
 __all__ = ["CHECKS", "alarms_and_checks"]
 
-CHECKS = ("inputs", "realised_calibration", "override_rate_low", "override_rate_group", "override_rate_jump")
+CHECKS = ("inputs", "feed", "realised_calibration", "override_rate_low", "override_rate_group", "override_rate_jump")
 
 
-def alarms_and_checks(*, inputs: list[dict], realised: list[dict], overrides: dict,
+def alarms_and_checks(*, inputs: list[dict], feed: list[dict], realised: list[dict], overrides: dict,
                       thresholds: Thresholds) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The alarms (``check``, ``detail``, ``figure``, ``threshold``, ``evidence``, ``action``) and one summary
     row per check (status ``ok``, ``alarm`` or ``not judged``, with its rule and rationale)."""
@@ -22,6 +22,11 @@ def alarms_and_checks(*, inputs: list[dict], realised: list[dict], overrides: di
             judged["inputs"] += cell["status"] != "not judged"
             if cell["status"] == "alarm":
                 found["inputs"].append(_input_alarm(day, feature, cell, thresholds))
+    for day in feed:
+        for feature, cell in day["features"].items():
+            judged["feed"] += cell["status"] != "not judged"
+            if cell["status"] == "alarm":
+                found["feed"].append(_feed_alarm(day, feature, cell, thresholds))
     for row in realised:
         judged["realised_calibration"] += row["status"] != "not judged"
         if row["status"] == "alarm":
@@ -31,7 +36,8 @@ def alarms_and_checks(*, inputs: list[dict], realised: list[dict], overrides: di
         judged[check] += row["status"] != "not judged"
         if row["status"] == "alarm":
             found[check].append(_override_alarm(check, row, thresholds))
-    rules = {"inputs": thresholds.inputs, "realised_calibration": thresholds.realised_calibration}
+    rules = {"inputs": thresholds.inputs, "feed": thresholds.feed,
+             "realised_calibration": thresholds.realised_calibration}
     checks = [{"check": name, "status": "alarm" if found[name] else "ok" if judged[name] else "not judged",
                "cells": judged[name], "alarms": len(found[name]),
                "rule": rules.get(name, thresholds.overrides).rule,
@@ -56,6 +62,17 @@ def _input_alarm(day: dict, feature: str, cell: dict, thresholds: Thresholds) ->
             "figure": cell["effect"], "threshold": cell["bound"],
             "evidence": f"{day['n']:,} assessments that day, reference standardised to their registration times",
             "action": thresholds.inputs.action}
+
+
+def _feed_alarm(day: dict, feature: str, cell: dict, thresholds: Thresholds) -> dict[str, Any]:
+    lo, hi = cell["interval"]
+    return {"check": "feed",
+            "detail": f"{day['day']}, client {day['client']}: {feature} differs from the register for "
+                      f"{cell['differ']:,} of {day['n']:,} records ({cell['share']:.1%} [{lo:.1%}, {hi:.1%}]), "
+                      f"beyond {thresholds.feed.tolerance:.0%}",
+            "figure": cell["share"], "threshold": thresholds.feed.tolerance,
+            "evidence": f"{day['n']:,} assessments of that day linked to their spells in the extract",
+            "action": thresholds.feed.action}
 
 
 def _calibration_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:

@@ -40,6 +40,8 @@ def value_cells(column: pd.Series, feature) -> np.ndarray:
         values = pd.to_numeric(column).to_numpy(dtype=float)
         return labels[np.clip(np.searchsorted(edges, values, side="right") - 1, 0, NUMBER_BINS - 1)]
     if feature.type == "boolean":
+        if column.dtype == bool:  # as logged (JSON booleans): no per-value conversion
+            return np.where(column.to_numpy(), BOOLEAN_TEXT[True], BOOLEAN_TEXT[False]).astype(object)
         return np.array([BOOLEAN_TEXT[bool(as_boolean(v))] for v in column], dtype=object)
     return column.astype(str).to_numpy(dtype=object)
 

@@ -19,12 +19,16 @@ import pandas as pd
 
 from models import HORIZON_DAYS, SUCCESS_REASONS, censoring_weights
 
-__all__ = ["LINK_REASONS", "link_assessments"]
+__all__ = ["LINK_REASONS", "REGISTER_PREFIX", "link_assessments"]
 
 LINK_REASONS = ("no_person_ref", "after_extract", "no_person", "no_open_spell", "ambiguous")
 
 
-def link_assessments(assessments: pd.DataFrame, extract: pd.DataFrame, *, as_of: dt.date) -> pd.DataFrame:
+REGISTER_PREFIX = "register."  # the matched spell's own value of a feature, beside the logged one
+
+
+def link_assessments(assessments: pd.DataFrame, extract: pd.DataFrame, *, as_of: dt.date,
+                     features: list[str] | tuple[str, ...] = ()) -> pd.DataFrame:
     """The assessments with their link, window and outcome.
 
     Parameters
@@ -41,7 +45,8 @@ def link_assessments(assessments: pd.DataFrame, extract: pd.DataFrame, *, as_of:
     pandas.DataFrame
         ``assessments`` with ``link`` (``linked`` or one of ``LINK_REASONS``), ``window`` (``closed``,
         ``pending`` or None when not linked), ``y`` (1 success, 0 not, NaN unknown), ``censored`` and ``weight``
-        (the censoring weight among the closed windows of the same month of assessment; 0 otherwise).
+        (the censoring weight among the closed windows of the same month of assessment; 0 otherwise),
+        and for each of ``features`` the matched spell's value as ``register.<feature>``.
     """
     out = assessments.copy()
     day = pd.to_datetime(out["assessed_on"])
@@ -50,20 +55,21 @@ def link_assessments(assessments: pd.DataFrame, extract: pd.DataFrame, *, as_of:
     late = (day > pd.Timestamp(as_of)).to_numpy() & ~no_ref
     link[no_ref] = "no_person_ref"
     link[late] = "after_extract"
-    spells = _spells_on(out.loc[~no_ref & ~late], day, extract)
+    spells = _spells_on(out.loc[~no_ref & ~late], day, extract, list(features))
     link[~no_ref & ~late] = spells["link"].to_numpy()
     out["link"] = link
-    for name in ("exited_on", "exit_reason"):
+    for name in ("exited_on", "exit_reason", *(REGISTER_PREFIX + f for f in features)):
         out[name] = pd.Series(spells[name].to_numpy(), index=spells.index).reindex(out.index)
     return _outcomes(out, day, as_of)
 
 
-def _spells_on(linkable: pd.DataFrame, day: pd.Series, extract: pd.DataFrame) -> pd.DataFrame:
-    """Per linkable assessment, its link and the matching spell's exit (one merge on the person)."""
+def _spells_on(linkable: pd.DataFrame, day: pd.Series, extract: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Per linkable assessment, its link and the matching spell's exit and values (one merge on the person)."""
     left = pd.DataFrame({"row": linkable.index, "person_id": linkable["person_ref"].astype(str).to_numpy(),
                          "day": day.loc[linkable.index].to_numpy()})
     known = set(left["person_id"])
-    right = extract.loc[extract["person_id"].isin(known), ["person_id", "registered_on", "exited_on", "exit_reason"]]
+    right = extract.loc[extract["person_id"].isin(known),
+                        ["person_id", "registered_on", "exited_on", "exit_reason", *features]]
     pairs = left.merge(right, on="person_id", how="inner")
     not_ended = pairs["exited_on"].isna() | (pairs["exited_on"] >= pairs["day"])
     open_then = (pairs["registered_on"] <= pairs["day"]) & not_ended
@@ -75,8 +81,11 @@ def _spells_on(linkable: pd.DataFrame, day: pd.Series, extract: pd.DataFrame) ->
     exit_reason = first["exit_reason"].astype(object).to_numpy()
     exited_on = first["exited_on"].to_numpy()
     unique = link == "linked"
-    return pd.DataFrame({"link": link, "exited_on": np.where(unique, exited_on, np.datetime64("NaT")),
-                         "exit_reason": np.where(unique, exit_reason, None)}, index=linkable.index)
+    out = pd.DataFrame({"link": link, "exited_on": np.where(unique, exited_on, np.datetime64("NaT")),
+                        "exit_reason": np.where(unique, exit_reason, None)}, index=linkable.index)
+    for name in features:
+        out[REGISTER_PREFIX + name] = np.where(unique, first[name].astype(object).to_numpy(), None)
+    return out
 
 
 def _outcomes(out: pd.DataFrame, day: pd.Series, as_of: dt.date) -> pd.DataFrame:

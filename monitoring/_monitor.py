@@ -15,6 +15,7 @@ import pandas as pd
 
 from models import FeatureSpec, InputError
 from monitoring._alarms import alarms_and_checks
+from monitoring._feed import feed_agreement
 from monitoring._inputs import InputReference, input_cells
 from monitoring._linking import LINK_REASONS, link_assessments
 from monitoring._overrides import decided, override_figures
@@ -115,15 +116,15 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
     Returns
     -------
     dict
-        ``alarms``, ``checks``, ``linking``, ``realised``, ``errors``, ``overrides`` and ``inputs`` as in
-        ``monitor.json``.
+        ``alarms``, ``checks``, ``linking``, ``realised``, ``errors``, ``overrides``, ``inputs`` and ``feed``
+        as in ``monitor.json``.
     """
     started = time.perf_counter()
     sizes = assessments.groupby(["assessed_on", "client"]).size() if len(assessments) else pd.Series(dtype=int)
     cells = int((sizes >= thresholds.inputs.min_records).sum()) * len(spec.model_features)
     inputs = input_cells(assessments, reference, spec=spec, rule=thresholds.inputs, cells_judged=cells)
     _step(started, "inputs: %d days x clients, %d cells judged", len(inputs), cells)
-    linked = link_assessments(assessments, extract, as_of=as_of)
+    linked = link_assessments(assessments, extract, as_of=as_of, features=spec.model_features)
     counts = linked["link"].value_counts()
     linking = {"assessments": len(linked), "linked": int(counts.get("linked", 0)),
                "closed": int((linked["window"] == "closed").sum()),
@@ -131,13 +132,15 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
                "unlinked": {reason: int(counts.get(reason, 0)) for reason in LINK_REASONS}}
     _step(started, "linked %s of %s assessments (%s closed windows, %s pending)", f"{linking['linked']:,}",
           f"{len(linked):,}", f"{linking['closed']:,}", f"{linking['pending']:,}")
+    feed = feed_agreement(linked, spec=spec, rule=thresholds.feed)
     realised = realised_calibration(linked, spec=spec, rule=thresholds.realised_calibration)
     errors = realised_errors(linked, spec=spec, confidence=thresholds.realised_calibration.confidence)
     overrides = override_figures(decided(linked, decisions), spec=spec, rule=thresholds.overrides)
     _step(started, "realised: %d cells; overrides: %d rates", len(realised), len(overrides["rates"]))
-    alarms, checks = alarms_and_checks(inputs=inputs, realised=realised, overrides=overrides, thresholds=thresholds)
+    alarms, checks = alarms_and_checks(inputs=inputs, feed=feed, realised=realised, overrides=overrides,
+                                       thresholds=thresholds)
     return {"alarms": alarms, "checks": checks, "linking": linking, "realised": realised, "errors": errors,
-            "overrides": overrides, "inputs": inputs}
+            "overrides": overrides, "inputs": inputs, "feed": feed}
 
 
 def _in_period(logged: pd.DataFrame, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:

@@ -97,7 +97,7 @@ def _fared(frame: pd.DataFrame, z: float) -> list[dict[str, Any]]:
         part = done.loc[use]
         predicted, observed, se = clustered_gap(part["y"].to_numpy(float), part["probability"].to_numpy(float),
                                                 part["weight"].to_numpy(float),
-                                                part["person_ref"].astype(str).to_numpy())
+                                                pd.factorize(part["person_ref"].astype(str))[0])
         rows.append({"direction": name, "n": int(use.sum()), "predicted": predicted, "observed": observed,
                      "interval": [observed - z * se, observed + z * se]})
     return rows

@@ -58,7 +58,7 @@ def realised_calibration(linked: pd.DataFrame, *, spec: FeatureSpec, rule: Reali
     y = frame["y"].fillna(0).to_numpy(dtype=float)
     p = frame["probability"].to_numpy(dtype=float)
     w = frame["weight"].to_numpy(dtype=float)
-    person = frame["person_ref"].astype(str).to_numpy()
+    person = pd.factorize(frame["person_ref"].astype(str))[0]
     rows = []
     for grouping, value, m, mask in cells:
         rows.append(_cell(grouping, value, m, mask, closed, observed_rows, y, p, w, person, z, rule))
@@ -87,7 +87,7 @@ def realised_errors(linked: pd.DataFrame, *, spec: FeatureSpec, confidence: floa
     decision = decision_label(frame)
     y = frame["y"].to_numpy(dtype=float)
     w = frame["weight"].to_numpy(dtype=float)
-    person = frame["person_ref"].astype(str).to_numpy()
+    person = pd.factorize(frame["person_ref"].astype(str))[0]
     far, close = np.isin(decision, _FAR).astype(float), (decision == "too_close").astype(float)
     cells = [(g, v) for g in groups if g not in ("overall", "level") for v in ordered(groups[g], group_order(g, spec))]
     z = bonferroni_z(confidence, 2 * len(cells))

@@ -23,7 +23,9 @@ def clustered_gap(y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np.ndarra
     """Weighted means of ``p`` and ``y`` and the standard error of their difference.
 
     A person assessed on several days contributes correlated rows, so the standard error is clustered on
-    the person (a sandwich estimator: the sum of each person's weighted residuals, squared).
+    the person (a sandwich estimator: the sum of each person's weighted residuals, squared). ``person``
+    holds integer codes (``pandas.factorize``), made once for all cells: sorting text ids per cell cost
+    minutes on a million assessments.
 
     Returns
     -------
@@ -35,9 +37,8 @@ def clustered_gap(y: np.ndarray, p: np.ndarray, w: np.ndarray, person: np.ndarra
     predicted = float((w * p).sum() / total)
     observed = float((w * y).sum() / total)
     residual = w * ((y - observed) - (p - predicted))
-    _, cluster = np.unique(person, return_inverse=True)
-    sums = np.bincount(cluster, weights=residual)
-    k = len(sums)
+    sums = np.bincount(person, weights=residual)
+    k = int((np.bincount(person) > 0).sum())
     correction = k / (k - 1) if k > 1 else 1.0
     return predicted, observed, float(np.sqrt(correction * (sums ** 2).sum()) / total)
 

@@ -9,8 +9,8 @@ from pydantic import Field
 from models import InputError, load_yaml_model
 from models import StrictModel as _Strict
 
-__all__ = ["DEFAULT_THRESHOLDS_PATH", "Check", "InputDrift", "OverrideRates", "RealisedCalibration", "Thresholds",
-           "ThresholdsError", "load_thresholds"]
+__all__ = ["DEFAULT_THRESHOLDS_PATH", "Check", "FeedAgreement", "InputDrift", "OverrideRates", "RealisedCalibration",
+           "Thresholds", "ThresholdsError", "load_thresholds"]
 
 DEFAULT_THRESHOLDS_PATH = Path(__file__).with_name("monitoring.yaml")
 
@@ -33,6 +33,11 @@ class InputDrift(Check):
     min_records: int = Field(ge=20)        # a day's records of one client needed to judge it
 
 
+class FeedAgreement(Check):
+    tolerance: float = Field(gt=0, lt=1)   # share of records whose value differs from the register's
+    min_records: int = Field(ge=10)        # a day's linked records of one client needed to judge it
+
+
 class RealisedCalibration(Check):
     tolerance: float = Field(gt=0, lt=0.5)  # |predicted - observed|
     min_closed: int = Field(ge=20)          # closed windows a cell needs to be judged
@@ -47,6 +52,7 @@ class OverrideRates(Check):
 class Thresholds(_Strict):
     version: int = 1
     inputs: InputDrift
+    feed: FeedAgreement
     realised_calibration: RealisedCalibration
     overrides: OverrideRates
 
