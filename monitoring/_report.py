@@ -131,6 +131,11 @@ def _context(result: dict) -> dict[str, Any]:
                        "direction n predicted observed interval"),
         "inputs": [row | {"alarmed": _flagged(row, "alarm"), "unjudged": _flagged(row, "not judged")}
                    for row in _rows(inputs, "day client n mean_probability reference_mean_probability features")],
+        "feed": [row | {"alarmed": _flagged(row, "alarm"), "differ": sum(int(f.get("differ") or 0)
+                                                                         for f in (row["features"] or {}).values())}
+                 for row in _rows(sorted(result.get("feed") or [], key=lambda r: (str(r.get("day")),
+                                                                                  str(r.get("client")))),
+                                  "day client n features")],
         "features": features, "plotted": features[:MAX_FEATURES],
         "thresholds": json.dumps(result.get("thresholds") or {}, indent=1, sort_keys=True, default=str),
         "plots": {"realised": realised_by_band(realised, BANDS),

@@ -93,7 +93,11 @@ def test_a_sound_release_is_healthy_with_every_assessment_accounted_for(monitore
     assert {"alarms", "realised", "inputs", "checks", "linking", "overrides"} <= set(result)
     row = result["realised"][0]
     assert set(row) >= {"grouping", "group", "assessed_month", "n", "pending", "predicted", "observed", "interval"}
-    assert (monitored["folder"] / "out" / "monitor.html").stat().st_size > 10_000
+    # The service and the batch sent what the register holds: not one value differs from its spell.
+    assert sum(f["differ"] for day in result["feed"] for f in day["features"].values()) == 0
+    assert {c["check"]: c["status"] for c in result["checks"]}["feed"] == "ok"
+    page = (monitored["folder"] / "out" / "monitor.html").read_text(encoding="utf-8")
+    assert "HEALTHY" in page and "The feed against the register" in page and "https://" not in page
 
 
 def test_realised_calibration_by_band_agrees_with_the_truth(monitored):
