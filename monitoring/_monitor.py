@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from models import FeatureSpec, InputError
+from models import FeatureSpec, InputError, write_atomically
 from monitoring._alarms import alarms_and_checks
 from monitoring._feed import feed_agreement
 from monitoring._inputs import InputReference, input_cells
@@ -77,6 +77,12 @@ def monitor(*, data: Path, as_of: dt.date | None = None, since: dt.date | None =
         if owned:
             assessment_log.close()
     assessments = _in_period(logged, since, until)
+    if assessments.empty:
+        # Not "healthy": a log that stopped filling must not stay green. Exit 2, as for a wrong period.
+        span = f" from {since or 'the start'} to {until or 'the end'}" if since or until else ""
+        raise InputError(f"the assessment log holds no assessments{span} ({len(logged):,} in all): nothing to "
+                         f"monitor", hint="check the period, and that the service and `avstand score` log to "
+                         "AVSTAND_DATABASE_URL")
     _step(started, "log: %s assessments in the period (%s in the log), %s decisions", f"{len(assessments):,}",
           f"{len(logged):,}", f"{len(decisions):,}")
     reference = InputReference.from_test_set(production.test_set, spec=spec, policy=production.scorer.policy)
@@ -120,6 +126,7 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
         as in ``monitor.json``.
     """
     started = time.perf_counter()
+    assessments = assessments.reset_index(drop=True)  # linking aligns on the index
     sizes = assessments.groupby(["assessed_on", "client"]).size() if len(assessments) else pd.Series(dtype=int)
     cells = int((sizes >= thresholds.inputs.min_records).sum()) * len(spec.model_features)
     inputs = input_cells(assessments, reference, spec=spec, rule=thresholds.inputs, cells_judged=cells)
@@ -129,7 +136,9 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
     linking = {"assessments": len(linked), "linked": int(counts.get("linked", 0)),
                "closed": int((linked["window"] == "closed").sum()),
                "pending": int((linked["window"] == "pending").sum()),
-               "unlinked": {reason: int(counts.get(reason, 0)) for reason in LINK_REASONS}}
+               "unlinked": {reason: int(counts.get(reason, 0)) for reason in LINK_REASONS},
+               "by_client": {str(client): {"assessments": len(rows), "linked": int((rows == "linked").sum())}
+                             for client, rows in linked.groupby("client")["link"]}}
     _step(started, "linked %s of %s assessments (%s closed windows, %s pending)", f"{linking['linked']:,}",
           f"{len(linked):,}", f"{linking['closed']:,}", f"{linking['pending']:,}")
     feed = feed_agreement(linked, spec=spec, rule=thresholds.feed)
@@ -157,10 +166,14 @@ def _in_period(logged: pd.DataFrame, since: dt.date | None, until: dt.date | Non
 
 def _write(result: dict[str, Any], folder: Path) -> None:
     from monitoring._report import write_html
-    folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(_finite(result), indent=1, ensure_ascii=False, allow_nan=False)
-    (folder / "monitor.json").write_text(text + "\n", encoding="utf-8")
-    write_html(_finite(result), folder / "monitor.html")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = (text + "\n").encode("utf-8")
+        write_atomically(folder / "monitor.json", lambda handle: handle.write(data))
+        write_html(_finite(result), folder / "monitor.html")
+    except OSError as exc:
+        raise InputError(f"--output {folder}: cannot write the reports ({exc.strerror or exc})") from exc
 
 
 def _finite(value: Any) -> Any:

@@ -64,6 +64,10 @@ def format_summary(result: dict, folder: Path) -> str:
              f"extract as of {result['extract']['as_of']}",
              f"assessments  {link['assessments']:,}: linked {link['linked']:,} ({link['closed']:,} windows closed, "
              f"{link['pending']:,} pending); not linked: {unlinked}"]
+    for client, count in link.get("by_client", {}).items():
+        if count["linked"] < count["assessments"] / 2:  # a client whose assessments are mostly never judged
+            lines.append(f"warning      client {client}: {count['linked']:,} of {count['assessments']:,} assessments "
+                         f"linked to the register: its person_ref must be the register's person_id")
     lines += [f"check        {c['check']:<22} {c['status']:<10} ({c['cells']:,} cells judged, {c['alarms']} alarms)"
               for c in result["checks"]]
     for alarm in result["alarms"][:20]:

@@ -131,6 +131,8 @@ def test_the_run_is_recorded_in_mlflow_linked_to_the_production_version(monitore
     (["--from", "2026-09-01", "--to", "2026-08-01"], "is after --to"),
     (["--data", "missing.parquet"], "missing.parquet"),
     (["--from", "2026-W01-1"], "2026-W01-1"),
+    (["--from", "2030-01-01"], "no assessments from 2030-01-01"),  # a log that stopped filling is not healthy
+    (["--output", "register-later.parquet"], "cannot write the reports"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(monitored, args, message):
     base = ["--data", monitored["folder"] / "register-later.parquet", "--output", monitored["folder"] / "bad"]
