@@ -152,7 +152,8 @@ def jobseeker_model(spec: FeatureSpec) -> type[BaseModel]:
                                   "not in the future."))
     fields["person_ref"] = (str | None, Field(
         default=None, min_length=1, max_length=100,
-        description="Optional opaque reference in the client's own system. Never a personal identity number: "
+        description="The register's pseudonymous person_id, so that monitoring can link the assessment to what "
+                    "happened (without it the assessment is never judged). Never a personal identity number: "
                     "one is refused."))
     return _with_example(create_model("Jobseeker", __base__=_JobseekerRules, **fields), _example(spec))
 
@@ -198,7 +199,7 @@ class _JobseekerRules(_Strict):
 def _refuse_personal_number(value: str | None) -> None:
     if value is not None and looks_like_personal_number(value):
         raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
-                                  "this service must not collect; send an opaque reference or nothing")
+                                  "this service must not collect; send the register's pseudonymous person_id or nothing")
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
