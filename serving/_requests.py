@@ -199,7 +199,8 @@ class _JobseekerRules(_Strict):
 def _refuse_personal_number(value: str | None) -> None:
     if value is not None and looks_like_personal_number(value):
         raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
-                                  "this service must not collect; send the register's pseudonymous person_id or nothing")
+                                  "this service must not collect; send the register's pseudonymous person_id "
+                                  "or nothing")
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
