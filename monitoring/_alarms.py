@@ -15,7 +15,7 @@ def alarms_and_checks(*, inputs: list[dict], feed: list[dict], realised: list[di
                       thresholds: Thresholds) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The alarms (``check``, ``detail``, ``figure``, ``threshold``, ``evidence``, ``action``) and one summary
     row per check (status ``ok``, ``alarm`` or ``not judged``, with its rule and rationale)."""
-    found = {name: [] for name in CHECKS}
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in CHECKS}
     judged = dict.fromkeys(CHECKS, 0)
     for day in inputs:
         for feature, cell in day["features"].items():

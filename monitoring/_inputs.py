@@ -38,7 +38,8 @@ _MIN_SHARE = 0.02
 def value_cells(column: pd.Series, feature) -> np.ndarray:
     """The cell of each value as text: a category itself, ``true``/``false``, a number's spec bin."""
     if feature.type == "number":
-        edges = np.linspace(*feature.bounds, NUMBER_BINS + 1)
+        low, high = feature.bounds
+        edges = np.linspace(float(low), float(high), NUMBER_BINS + 1)
         labels = np.array([f"[{lo:g}, {hi:g}{']' if i == NUMBER_BINS - 1 else ')'}"
                            for i, (lo, hi) in enumerate(itertools.pairwise(edges))], dtype=object)
         values = pd.to_numeric(column).to_numpy(dtype=float)
@@ -52,8 +53,9 @@ def value_cells(column: pd.Series, feature) -> np.ndarray:
 
 def _cells_of(feature) -> list[str]:
     if feature.type == "number":
-        return [str(v) for v in value_cells(pd.Series(np.linspace(*feature.bounds, NUMBER_BINS, endpoint=False)
-                                                      + 1e-9), feature)]
+        low, high = feature.bounds
+        starts = np.linspace(float(low), float(high), NUMBER_BINS, endpoint=False) + 1e-9
+        return [str(v) for v in value_cells(pd.Series(starts), feature)]
     if feature.type == "boolean":
         return [BOOLEAN_TEXT[False], BOOLEAN_TEXT[True]]
     return list(feature.categories)

@@ -97,7 +97,10 @@ def _outcomes(out: pd.DataFrame, day: pd.Series, as_of: dt.date) -> pd.DataFrame
     tau = np.where(inside, (exited - day).dt.days.fillna(HORIZON_DAYS).to_numpy(), HORIZON_DAYS).astype(np.int64)
     censored = closed & inside & (reason == "unknown")
     y = np.where(inside & np.isin(reason, SUCCESS_REASONS), 1.0, 0.0)
-    out["window"] = np.where(closed, "closed", np.where(linked, "pending", None))
+    window = np.full(len(out), None, dtype=object)
+    window[linked] = "pending"
+    window[closed] = "closed"
+    out["window"] = window
     out["y"] = np.where(censored | ~closed, np.nan, y)
     out["censored"] = censored
     out["tau"] = tau

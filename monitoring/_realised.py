@@ -98,9 +98,10 @@ def realised_errors(linked: pd.DataFrame, *, spec: FeatureSpec, confidence: floa
                                "successes": int((inside & (y == 1)).sum()), "failures": int((inside & (y == 0)).sum())}
         for name, indicator, among in (("false_far", far, y == 1), ("false_too_close", close, y == 0)):
             use = inside & among
-            rate, se = (_rate(indicator[use], w[use], person[use]) if use.any() else (None, None))
-            row[name] = rate
-            row[f"{name}_interval"] = None if rate is None else [max(0.0, rate - z * se), min(1.0, rate + z * se)]
+            row[name], row[f"{name}_interval"] = None, None
+            if use.any():
+                rate, se = _rate(indicator[use], w[use], person[use])
+                row[name], row[f"{name}_interval"] = rate, [max(0.0, rate - z * se), min(1.0, rate + z * se)]
         rows.append(row)
     return rows
 

@@ -63,15 +63,19 @@ def _raw_rows(log: AssessmentLog, query) -> list[tuple]:
     """The query's rows as the database driver returns them: SQLAlchemy's own row objects cost about 20 s
     a million rows, more than the read itself."""
     sql = str(query.compile(dialect=log.engine.dialect))
+    errors: tuple[type[BaseException], ...] = (SQLAlchemyError, *_driver_errors(log))
     try:
         with log.engine.connect() as connection:
-            cursor = connection.connection.driver_connection.cursor()
+            driver = connection.connection.driver_connection
+            if driver is None:  # only for a connection already closed
+                raise LogUnavailableError("the assessment log cannot be read: its connection is closed")
+            cursor = driver.cursor()
             try:
                 cursor.execute(sql)
                 return cursor.fetchall()
             finally:
                 cursor.close()
-    except (SQLAlchemyError, *_driver_errors(log)) as exc:
+    except errors as exc:
         raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc
 
 
@@ -84,6 +88,6 @@ def _driver_errors(log: AssessmentLog) -> tuple[type[Exception], ...]:
 def _fetch(log: AssessmentLog, query) -> list:
     try:
         with log.engine.connect() as connection:
-            return connection.execute(query).fetchall()
+            return list(connection.execute(query).fetchall())
     except SQLAlchemyError as exc:
         raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc

@@ -103,8 +103,10 @@ def simulate_decisions(assessments: pd.DataFrame, *, rate: float, seed: int, onl
     step = np.where(rng.random(len(assessments)) < 0.5, -1, 1)
     step = np.where((rank + step < 0) | (rank + step >= len(_LADDER)), -step, step)
     final = np.array(_LADDER, dtype=object)[np.where(override, rank + step, rank)]
-    level = np.where(np.isin(final, ("A", "B", "C")), final, None)
-    outcome = np.where(level == None, final, "suitable")  # noqa: E711 (an object array compared element-wise)
+    suitable = np.isin(final, ("A", "B", "C"))
+    level = np.full(len(final), None, dtype=object)
+    level[suitable] = final[suitable]
+    outcome = np.where(suitable, "suitable", final)
     return pd.DataFrame({"assessment_id": assessments["id"].to_numpy(),
                          "created_at": assessments["created_at"].to_numpy(),
                          "client": assessments["client"].to_numpy(), "caseworker": "cw",

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from support import avstand_in_process
 
 from register import load_extract
-from support import avstand_in_process
 from synthetic import SimulationParams, seen_on, simulate_register
 
 D, LATER = dt.date(2026, 6, 30), dt.date(2027, 6, 30)
