@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from models import load_spec
+from models import censoring_weights, load_spec
 from register import observed_from
 from synthetic import true_probability
-from training import build_landmarks, censoring_weights
+from training import build_landmarks
 
 
 @pytest.fixture(scope="session")
