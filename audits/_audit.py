@@ -21,7 +21,7 @@ from audits._evaluate import Scored, evaluate_candidate
 from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
 from audits._report import write_reports
-from models import InputError, Scorer, assess
+from models import HORIZONS, InputError, Scorer, assess, month_text
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -75,8 +75,10 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
 
 
 def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
+    horizons = {m: frame[f"probability_{m}_months"].to_numpy() for m in HORIZONS
+                if f"probability_{m}_months" in frame}
     return Scored(probability=frame["probability"].to_numpy(), outcome=frame["outcome"].to_numpy(),
-                  level=frame["level"].to_numpy(), profile=profile, name=name)
+                  level=frame["level"].to_numpy(), profile=profile, name=name, horizons=horizons)
 
 
 def audit_version(*, version: int | None = None, run_id: str | None = None, gates_path: str | Path | None = None,
@@ -137,7 +139,17 @@ def _meta(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any]) -> dict[
             "test_last": tags.get("period.test_last"), "test_rows": len(inputs.test_set),
             "gates_sha256": gates.digest(), "policy_version": inputs.scorer.policy.version,
             "production": f"version {inputs.production_version}" if inputs.production else None,
-            "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates}
+            "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates,
+            "periods": _period_summary(inputs.scorer)}
+
+
+def _period_summary(scorer: Scorer) -> dict[str, Any]:
+    """The period effects of the latest year and what the version assumes ahead (the model card's words)."""
+    effects = scorer.periods
+    latest = range(max(len(effects.effects) - 12, 0), len(effects.effects))
+    return {"level_months": effects.level_months, "level_ahead": effects.latest_level,
+            "latest": [{"month": month_text(effects.first_month + i), "effect": effects.effects[i],
+                        "error": effects.errors[i]} for i in latest]}
 
 
 def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: dict[str, Path]) -> None:

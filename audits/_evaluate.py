@@ -6,7 +6,7 @@ deliberately faulty probabilities on the same rows, so that what is measured is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,8 @@ class Scored:
     level: np.ndarray
     profile: dict | None = None
     name: str = "candidate"
+    # Months -> probabilities at the curve's other horizons (``probability_<m>_months``), where the model has them.
+    horizons: dict[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def decision(self) -> np.ndarray:
@@ -84,7 +86,9 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
             drift = data_drift(candidate.profile, production.profile)
         changes = version_changes(candidate_decision=candidate.decision, production_decision=production.decision,
                                   candidate_p=p, production_p=production.probability)
-    results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift, production=comparison)
+    horizons = _horizons(test_set, candidate, person=person, groups=groups[[REGISTRATION_TIME]], gates=gates)
+    results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift, production=comparison,
+                             horizons=horizons)
     failed = [r["gate"] for r in results if r["verdict"] == "fail"]
     return {
         "verdict": "fail" if failed else "pass", "failed_gates": failed,
@@ -94,8 +98,27 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
         "band_predictions": band_predictions, "reliability": dict(zip(
             ("predicted", "observed"), (curve.tolist() for curve in reliability_curve(y, p, w)), strict=True)),
         "calibration": calibration, "fairness": fairness, "comparison": comparison, "drift": drift,
-        "changes": changes, "group_columns": list(groups.columns),
+        "changes": changes, "group_columns": list(groups.columns), "horizons": horizons,
     }
+
+
+def _horizons(test_set: pd.DataFrame, candidate: Scored, *, person: np.ndarray, groups: pd.DataFrame,
+              gates: Gates) -> dict[str, dict]:
+    """The curve's calibration by band at each horizon whose windows are over in the test set (its
+    ``label_<m>_months`` and ``weight_<m>_months``); the others say why they are not judged."""
+    out: dict[str, dict] = {}
+    for months, p in sorted(candidate.horizons.items()):
+        label, weight = f"label_{months}_months", f"weight_{months}_months"
+        if label not in test_set:
+            out[f"{months} months"] = {"judged": False, "why": f"the test set's {months}-month windows are not over"}
+            continue
+        found = calibration_audit(y=test_set[label].to_numpy(), p=p, w=test_set[weight].to_numpy(), person=person,
+                                  groups=groups, min_rows=gates.min_rows_per_group, n_boot=gates.bootstrap.replicates,
+                                  seed=gates.bootstrap.seed)
+        present = found["groups"][REGISTRATION_TIME]
+        out[f"{months} months"] = {"judged": True, "overall": found["overall"], "bands": {
+            b: present.get(b, {"rows": 0, "successes": 0, "judged": False}) for b in _BANDS}}
+    return out
 
 
 def _drop_draws(fairness: dict) -> None:

@@ -33,18 +33,21 @@ class Findings:
     fairness: dict
     drift: dict | None
     production: dict | None
+    horizons: dict
 
 
 def evaluate_gates(gates: Gates, *, calibration: dict, fairness: dict, drift: dict | None,
-                   production: dict | None) -> list[dict]:
+                   production: dict | None, horizons: dict | None = None) -> list[dict]:
     """Each gate's value, tolerance, interval, verdict and the cells it could not judge, in gate order.
 
     ``production`` holds the paired comparisons with production on the same test rows (``auc_loss`` and
     ``disparity_changes`` from ``audits._comparison``), or is None when no version is in production (then
     the comparisons are not applicable, and say so). ``drift`` is None when production's data profile is
-    not available.
+    not available. ``horizons`` holds the curve's calibration by band at its other horizons (``"3 months"``
+    -> its cells), empty for a model without a curve.
     """
-    findings = Findings(calibration=calibration, fairness=fairness, drift=drift, production=production)
+    findings = Findings(calibration=calibration, fairness=fairness, drift=drift, production=production,
+                        horizons=horizons or {})
     return [rule(name, gates, findings) for name, rule in _GATES]
 
 
@@ -68,6 +71,15 @@ def _calibration_by_registration_time(name: str, gates: Gates, found: Findings) 
                                gates.min_rows_per_group)
     return decide(name, gate, cells, confidence=gates.confidence, side="two",
                   tolerance=gate.tolerance)
+
+
+def _calibration_3_months(name: str, gates: Gates, found: Findings) -> dict:
+    gate = gates.gates[name]
+    found_3 = found.horizons.get("3 months")
+    if not found_3 or not found_3.get("judged"):
+        return not_applicable(name, gate, (found_3 or {}).get("why", "the model has no 3-month probability"))
+    cells = _calibration_cells(found_3["bands"], f"{REGISTRATION_TIME} = ", gates.min_rows_per_group)
+    return decide(name, gate, cells, confidence=gates.confidence, side="two", tolerance=gate.tolerance)
 
 
 def _calibration_by_group(name: str, gates: Gates, found: Findings) -> dict:
@@ -180,6 +192,7 @@ def _drift_cells(name: str, d: dict, gate: Gate) -> tuple[list[Cell], list[str]]
 _GATES: tuple[tuple[str, Callable[[str, Gates, Findings], dict]], ...] = (
     ("calibration_overall", _calibration_overall),
     ("calibration_by_registration_time", _calibration_by_registration_time),
+    ("calibration_3_months_by_registration_time", _calibration_3_months),
     ("calibration_by_group", _calibration_by_group),
     ("ece", _ece),
     ("auc_floor", _auc_floor),

@@ -12,18 +12,25 @@ from itertools import product
 import numpy as np
 import pandas as pd
 
-from models._features import model_matrix, prepare
+from models._features import assessment_dates, model_matrix, prepare
+from models._hazards import HORIZONS, POLICY_MONTHS
 from models._reasons import REASON_FIELDS, TOP_REASONS, reason_columns, reasons
 from models._scorer import Scorer
 
-__all__ = ["Assessed", "assess"]
+__all__ = ["CURVE_DECIMALS", "Assessed", "assess"]
+
+# A curve as answered and logged: 4 decimals are finer than any model's precision, and keep a million logged
+# curves to about 70 MB.
+CURVE_DECIMALS = 4
 
 
 @dataclass(frozen=True)
 class Assessed:
-    """Per record: probability, outcome, level, days registered and, when asked for, the reasons."""
+    """Per record: the time-to-work curve, the 6-month probability, outcome, level, days registered and,
+    when asked for, the reasons."""
 
     probability: np.ndarray
+    curve: np.ndarray  # (records, CURVE_MONTHS): P(work or studies within 30, 60, ..., 360 days)
     outcome: np.ndarray
     level: np.ndarray
     days_registered: np.ndarray
@@ -32,18 +39,28 @@ class Assessed:
     index: pd.Index = field(compare=False)
     top: int = TOP_REASONS  # reasons asked for per record (a record may have fewer: zero contributions are left out)
 
+    def curve_lists(self) -> list[list[float]]:
+        """Each record's curve as a list, to ``CURVE_DECIMALS`` decimals: what an answer and the log hold."""
+        return np.round(self.curve, CURVE_DECIMALS).tolist()
+
+    def horizon_fields(self, k: int) -> dict[str, float]:
+        """Record ``k``'s probabilities at the horizons beside the policy's: ``probability_3_months``, ..."""
+        return {f"probability_{m}_months": float(self.curve[k, m - 1]) for m in HORIZONS if m != POLICY_MONTHS}
+
     def to_frame(self) -> pd.DataFrame:
         """The assessments as columns, on the records' index.
 
         Returns
         -------
         pandas.DataFrame
-            ``probability``, ``outcome``, ``level``, ``days_registered`` and, when the reasons were asked
-            for, ``models.reason_columns(top)`` (``REASON_FIELDS`` of each reason; None where a record has
-            fewer).
+            ``probability`` (6 months), ``probability_3_months``, ``probability_12_months``, ``outcome``,
+            ``level``, ``days_registered`` and, when the reasons were asked for, ``models.reason_columns(top)``
+            (``REASON_FIELDS`` of each reason; None where a record has fewer).
         """
-        out = pd.DataFrame({"probability": self.probability, "outcome": self.outcome, "level": self.level,
-                            "days_registered": self.days_registered}, index=self.index)
+        out = pd.DataFrame({"probability": self.probability}
+                           | {f"probability_{m}_months": self.curve[:, m - 1] for m in HORIZONS if m != POLICY_MONTHS}
+                           | {"outcome": self.outcome, "level": self.level, "days_registered": self.days_registered},
+                           index=self.index)
         if self.reasons is not None:
             cells = product(range(self.top), REASON_FIELDS)  # in the order of reason_columns
             for column, (k, name) in zip(reason_columns(self.top), cells, strict=True):
@@ -75,9 +92,11 @@ def assess(scorer: Scorer, records: pd.DataFrame, *, with_reasons: bool = True,
     """
     inputs = prepare(records, spec=scorer.spec)
     matrix = model_matrix(inputs, spec=scorer.spec)  # once, for the score and its explanation
-    probability = scorer.probability(matrix)
+    curve = scorer.curve(matrix, assessed_on=assessment_dates(records))
+    probability = curve[:, POLICY_MONTHS - 1]
     days = inputs["days_registered"].to_numpy().astype(int)
     outcome, level = scorer.policy.decide(probability, days)
     explained = reasons(scorer, records, inputs=inputs, matrix=matrix, top=top) if with_reasons else None
-    return Assessed(probability=probability, outcome=outcome, level=level, days_registered=days, reasons=explained,
+    return Assessed(probability=probability, curve=curve, outcome=outcome, level=level, days_registered=days,
+                    reasons=explained,
                     index=records.index, top=top)

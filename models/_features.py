@@ -17,7 +17,8 @@ from models._contract import ISO_DATE, as_boolean
 from models._errors import InputError
 from models._spec import FeatureSpec
 
-__all__ = ["DERIVED_FEATURES", "RecordError", "categorical_indices", "model_columns", "model_matrix", "prepare"]
+__all__ = ["DERIVED_FEATURES", "RecordError", "assessment_dates", "categorical_indices", "model_columns",
+           "model_matrix", "prepare"]
 
 DERIVED_FEATURES = ("days_registered", "assessment_month")
 
@@ -113,6 +114,11 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
     out["days_registered"] = days.astype(float)
     out["assessment_month"] = (assessed.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(float)
     return pd.DataFrame(out, index=records.index)
+
+
+def assessment_dates(records: pd.DataFrame) -> np.ndarray:
+    """The records' ``assessed_on`` as ``datetime64[D]`` (checked as ``prepare`` checks it)."""
+    return _dates(records, "assessed_on")
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,8 +1,10 @@
 """The main reasons behind a score, in plain language (Swedish and English).
 
-Reasons come from the booster's own per-feature contributions to the log-odds (TreeSHAP, as LightGBM
-computes them), so they explain this model's score, not a surrogate's. A positive contribution raises
-the chance of work or studies against the model's average; a negative one lowers it.
+Reasons come from the work booster's own per-feature contributions to the log-odds of the first month's
+hazard of work or studies (TreeSHAP, as LightGBM computes them; ``Scorer.contributions``), so they explain
+this model's score, not a surrogate's: every month of the curve moves the same way in each feature, and
+the period effect moves everyone alike. A positive contribution raises the chance of work or studies
+against the model's average; a negative one lowers it.
 """
 
 from __future__ import annotations

@@ -8,11 +8,12 @@ from monitoring._thresholds import Thresholds
 
 __all__ = ["CHECKS", "alarms_and_checks"]
 
-CHECKS = ("inputs", "feed", "realised_calibration", "override_rate_low", "override_rate_group", "override_rate_jump")
+CHECKS = ("inputs", "feed", "early_exits", "realised_calibration", "override_rate_low", "override_rate_group",
+          "override_rate_jump")
 
 
-def alarms_and_checks(*, inputs: list[dict], feed: list[dict], realised: list[dict], overrides: dict,
-                      thresholds: Thresholds) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def alarms_and_checks(*, inputs: list[dict], feed: list[dict], early: list[dict], realised: list[dict],
+                      overrides: dict, thresholds: Thresholds) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The alarms (``check``, ``detail``, ``figure``, ``threshold``, ``evidence``, ``action``) and one summary
     row per check (status ``ok``, ``alarm`` or ``not judged``, with its rule and rationale)."""
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in CHECKS}
@@ -27,6 +28,10 @@ def alarms_and_checks(*, inputs: list[dict], feed: list[dict], realised: list[di
             judged["feed"] += cell["status"] != "not judged"
             if cell["status"] == "alarm":
                 found["feed"].append(_feed_alarm(day, feature, cell, thresholds))
+    for row in early:
+        judged["early_exits"] += row["status"] != "not judged"
+        if row["status"] == "alarm":
+            found["early_exits"].append(_early_alarm(row, thresholds))
     for row in realised:
         judged["realised_calibration"] += row["status"] != "not judged"
         if row["status"] == "alarm":
@@ -36,7 +41,7 @@ def alarms_and_checks(*, inputs: list[dict], feed: list[dict], realised: list[di
         judged[check] += row["status"] != "not judged"
         if row["status"] == "alarm":
             found[check].append(_override_alarm(check, row, thresholds))
-    rules = {"inputs": thresholds.inputs, "feed": thresholds.feed,
+    rules = {"inputs": thresholds.inputs, "feed": thresholds.feed, "early_exits": thresholds.early_exits,
              "realised_calibration": thresholds.realised_calibration}
     checks = [{"check": name, "status": "alarm" if found[name] else "ok" if judged[name] else "not judged",
                "cells": judged[name], "alarms": len(found[name]),
@@ -85,6 +90,21 @@ def _calibration_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:
                       f"[{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the noise",
             "figure": row["predicted"] - row["observed"], "threshold": rule.tolerance,
             "evidence": f"{row['n']:,} closed 180-day windows ({row['censored']:,} censored), "
+                        f"{row['pending']:,} still pending",
+            "action": rule.action}
+
+
+def _early_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:
+    rule = thresholds.early_exits
+    lo, hi = row["interval"]
+    where = "everyone" if row["grouping"] == "overall" else f"{row['grouping']} = {row['group']}"
+    month = "all months" if row["assessed_month"] == "all" else f"assessed in {row['assessed_month']}"
+    return {"check": "early_exits",
+            "detail": f"{where}, {month}, within {row['days']} days: predicted {row['predicted']:.3f}, observed "
+                      f"{row['observed']:.3f} [{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the "
+                      "noise",
+            "figure": row["predicted"] - row["observed"], "threshold": rule.tolerance,
+            "evidence": f"{row['n']:,} closed {row['days']}-day windows ({row['censored']:,} censored), "
                         f"{row['pending']:,} still pending",
             "action": rule.action}
 

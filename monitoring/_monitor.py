@@ -15,6 +15,7 @@ import pandas as pd
 
 from models import FeatureSpec, InputError, write_atomically
 from monitoring._alarms import alarms_and_checks
+from monitoring._early import early_exits
 from monitoring._feed import feed_agreement
 from monitoring._inputs import InputReference, input_cells
 from monitoring._linking import LINK_REASONS, link_assessments
@@ -122,8 +123,8 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
     Returns
     -------
     dict
-        ``alarms``, ``checks``, ``linking``, ``realised``, ``errors``, ``overrides``, ``inputs`` and ``feed``
-        as in ``monitor.json``.
+        ``alarms``, ``checks``, ``linking``, ``early_exits``, ``realised``, ``errors``, ``overrides``,
+        ``inputs`` and ``feed`` as in ``monitor.json``.
     """
     started = time.perf_counter()
     assessments = assessments.reset_index(drop=True)  # linking aligns on the index
@@ -142,14 +143,16 @@ def evaluate(*, assessments: pd.DataFrame, decisions: pd.DataFrame, extract: pd.
     _step(started, "linked %s of %s assessments (%s closed windows, %s pending)", f"{linking['linked']:,}",
           f"{len(linked):,}", f"{linking['closed']:,}", f"{linking['pending']:,}")
     feed = feed_agreement(linked, spec=spec, rule=thresholds.feed)
+    early = early_exits(linked, as_of=as_of, spec=spec, rule=thresholds.early_exits)
     realised = realised_calibration(linked, spec=spec, rule=thresholds.realised_calibration)
     errors = realised_errors(linked, spec=spec, confidence=thresholds.realised_calibration.confidence)
     overrides = override_figures(decided(linked, decisions), spec=spec, rule=thresholds.overrides)
-    _step(started, "realised: %d cells; overrides: %d rates", len(realised), len(overrides["rates"]))
-    alarms, checks = alarms_and_checks(inputs=inputs, feed=feed, realised=realised, overrides=overrides,
+    _step(started, "early exits: %d cells; realised: %d cells; overrides: %d rates", len(early), len(realised),
+          len(overrides["rates"]))
+    alarms, checks = alarms_and_checks(inputs=inputs, feed=feed, early=early, realised=realised, overrides=overrides,
                                        thresholds=thresholds)
-    return {"alarms": alarms, "checks": checks, "linking": linking, "realised": realised, "errors": errors,
-            "overrides": overrides, "inputs": inputs, "feed": feed}
+    return {"alarms": alarms, "checks": checks, "linking": linking, "early_exits": early, "realised": realised,
+            "errors": errors, "overrides": overrides, "inputs": inputs, "feed": feed}
 
 
 def _in_period(logged: pd.DataFrame, since: dt.date | None, until: dt.date | None) -> pd.DataFrame:

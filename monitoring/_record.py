@@ -50,6 +50,12 @@ def _metrics(result: dict[str, Any]) -> dict[str, float]:
         key = f"realised.{row['grouping']}.{row['group']}".replace("+", "plus").replace(" ", "_")
         out[f"{key}.predicted"] = float(row["predicted"])
         out[f"{key}.observed"] = float(row["observed"])
+    for row in result.get("early_exits") or []:
+        if row["assessed_month"] != "all" or row["observed"] is None:
+            continue
+        key = f"early.{row['days']}d.{row['grouping']}.{row['group']}".replace("+", "plus").replace(" ", "_")
+        out[f"{key}.predicted"] = float(row["predicted"])
+        out[f"{key}.observed"] = float(row["observed"])
     return out
 
 

@@ -105,6 +105,7 @@ def _context(result: dict) -> dict[str, Any]:
     overrides = result.get("overrides") or {}
     inputs = sorted(result.get("inputs") or [], key=lambda r: (str(r.get("day")), str(r.get("client"))))
     realised = sorted(result.get("realised") or [], key=_group_key)
+    early = sorted(result.get("early_exits") or [], key=lambda r: (r.get("days") or 0, *_group_key(r)))
     rates = sorted(overrides.get("rates") or [], key=_group_key)
     errors = sorted(result.get("errors") or [], key=_group_key)
     features = _features(inputs)
@@ -124,6 +125,7 @@ def _context(result: dict) -> dict[str, Any]:
         "checks": _rows(result.get("checks"), "check status rule rationale cells alarms"),
         "linking": _rows([linking], "assessments linked in_period")[0], "unlinked": reasons,
         "realised": _rows(realised, f"{cell} n pending censored predicted observed"),
+        "early": _rows(early, f"days {cell} n pending censored predicted observed"),
         "errors": _rows(errors, "grouping group false_far false_far_interval false_too_close "
                                 "false_too_close_interval successes failures"),
         "rates": _rows(rates, f"{cell} decisions overrides rate"),

@@ -9,8 +9,8 @@ from pydantic import Field
 from models import InputError, load_yaml_model
 from models import StrictModel as _Strict
 
-__all__ = ["DEFAULT_THRESHOLDS_PATH", "Check", "FeedAgreement", "InputDrift", "OverrideRates", "RealisedCalibration",
-           "Thresholds", "ThresholdsError", "load_thresholds"]
+__all__ = ["DEFAULT_THRESHOLDS_PATH", "Check", "EarlyExits", "FeedAgreement", "InputDrift", "OverrideRates",
+           "RealisedCalibration", "Thresholds", "ThresholdsError", "load_thresholds"]
 
 DEFAULT_THRESHOLDS_PATH = Path(__file__).with_name("monitoring.yaml")
 
@@ -43,6 +43,11 @@ class RealisedCalibration(Check):
     min_closed: int = Field(ge=20)          # closed windows a cell needs to be judged
 
 
+class EarlyExits(Check):
+    tolerance: float = Field(gt=0, lt=0.5)  # |predicted - observed| of work or studies within 30, 60 or 90 days
+    min_closed: int = Field(ge=20)          # closed windows a cell needs to be judged
+
+
 class OverrideRates(Check):
     floor: float = Field(ge=0, lt=1)        # an overall rate surely below it warns of automation bias
     tolerance: float = Field(gt=0, lt=1)    # a group's (a month's) rate against the others', absolute
@@ -54,6 +59,7 @@ class Thresholds(_Strict):
     inputs: InputDrift
     feed: FeedAgreement
     realised_calibration: RealisedCalibration
+    early_exits: EarlyExits
     overrides: OverrideRates
 
 

@@ -22,12 +22,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import REASON_FIELDS, TOP_REASONS, assess, reason_columns
+from models import (
+    CURVE_DECIMALS,
+    CURVE_MONTHS,
+    HORIZONS,
+    POLICY_MONTHS,
+    REASON_FIELDS,
+    STEP_DAYS,
+    TOP_REASONS,
+    assess,
+    reason_columns,
+)
 from register import stock_on
 from serving._bento_store import Production
 from serving._log import AssessmentLog
 
-__all__ = ["BATCH_CLIENT", "LOG_CHUNK", "assessment_rows", "log_stock", "score_stock"]
+__all__ = ["BATCH_CLIENT", "CURVE_COLUMNS", "LOG_CHUNK", "assessment_rows", "log_stock", "score_stock"]
 
 BATCH_CLIENT = "batch"  # the log's client of `avstand score`, beside the API keys' names
 LOG_CHUNK = 10_000  # assessments per transaction: about a second of SQLite's time
@@ -37,6 +47,9 @@ log = logging.getLogger("avstand.score")
 # Rows per chunk: large without reasons (one booster call amortises its set-up), small with reasons
 # (TreeSHAP costs about 1.5 ms a row, so progress can be shown every few seconds).
 _CHUNK = {False: 25_000, True: 2_000}
+# A scored file's curve, month by month, and its probabilities beside the policy's 6 months.
+CURVE_COLUMNS = [f"curve_{STEP_DAYS * (j + 1)}_days" for j in range(CURVE_MONTHS)]
+_HORIZON_COLUMNS = [f"probability_{m}_months" for m in HORIZONS if m != POLICY_MONTHS]
 
 
 def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: dt.date,
@@ -63,8 +76,10 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
     -------
     pandas.DataFrame
         One row per person in the stock, in extract order: ``person_id``, ``registered_on``,
-        ``assessed_on``, ``days_registered``, ``probability``, ``outcome``, ``level``, ``model_version``,
-        ``policy_version``, and with reasons ``reason_columns()`` (empty where a person has fewer).
+        ``assessed_on``, ``days_registered``, ``probability`` (6 months), ``probability_3_months``,
+        ``probability_12_months``, ``outcome``, ``level``, ``model_version``, ``policy_version``, the curve
+        ``curve_30_days`` .. ``curve_360_days`` (``CURVE_DECIMALS`` decimals), and with reasons
+        ``reason_columns()`` (empty where a person has fewer).
 
     Raises
     ------
@@ -105,7 +120,7 @@ def _score_in_chunks(production: Production, records: pd.DataFrame, *, with_reas
         for future in as_completed(futures):
             part = parts[futures[future]] = future.result()
             progress.add(len(part))
-    columns = ["probability", "outcome", "level", "days_registered",
+    columns = ["probability", *_HORIZON_COLUMNS, "outcome", "level", "days_registered", *CURVE_COLUMNS,
                *(reason_columns() if with_reasons else [])]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
@@ -135,10 +150,12 @@ def _scored_stock(production: Production, stock: pd.DataFrame, day: pd.Timestamp
         "assessed_on": np.full(len(stock), day.to_datetime64()),
         "days_registered": scored["days_registered"].to_numpy(dtype=np.int64),
         "probability": scored["probability"].to_numpy(dtype=float),
+        **{name: scored[name].to_numpy(dtype=float) for name in _HORIZON_COLUMNS},
         "outcome": scored["outcome"].to_numpy(dtype=object),
         "level": scored["level"].to_numpy(dtype=object),
         "model_version": production.model_version,
         "policy_version": str(production.scorer.policy.version),
+        **{name: scored[name].to_numpy(dtype=float) for name in CURVE_COLUMNS},
     })
     for name in reason_columns() if with_reasons else []:
         out[name] = scored[name].to_numpy(dtype=object)
@@ -147,7 +164,9 @@ def _scored_stock(production: Production, stock: pd.DataFrame, day: pd.Timestamp
 
 def _score_chunk(production: Production, records: pd.DataFrame, with_reasons: bool) -> pd.DataFrame:
     """What ``/score`` computes for these records (``models.assess``), as columns."""
-    return assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS).to_frame()
+    assessed = assess(production.scorer, records, with_reasons=with_reasons, top=TOP_REASONS)
+    curve = pd.DataFrame(np.round(assessed.curve, CURVE_DECIMALS), columns=CURVE_COLUMNS, index=records.index)
+    return pd.concat([assessed.to_frame(), curve], axis=1)
 
 
 def log_stock(assessment_log: AssessmentLog, production: Production, extract_frame: pd.DataFrame,
@@ -202,6 +221,7 @@ def assessment_rows(production: Production, extract_frame: pd.DataFrame, scores:
         raise ValueError("the scores are not those of this extract's stock on the as-of date")
     features = _raw_records(production, stock, day)
     reasons = _short_reasons(scores)
+    curves = scores[CURVE_COLUMNS].to_numpy(dtype=float).tolist()
     model_version, policy_version = production.model_version, production.scorer.policy.version
     for k, (person, days, probability, outcome, level) in enumerate(zip(
             scores["person_id"].tolist(), scores["days_registered"].tolist(), scores["probability"].tolist(),
@@ -209,7 +229,7 @@ def assessment_rows(production: Production, extract_frame: pd.DataFrame, scores:
         yield {"client": BATCH_CLIENT, "model_version": model_version, "policy_version": policy_version,
                "features": features[k], "days_registered": int(days), "probability": float(probability),
                "outcome": outcome, "level": None if pd.isna(level) else level,
-               "reasons": reasons[k] if reasons is not None else [], "person_ref": str(person)}
+               "reasons": reasons[k] if reasons is not None else [], "curve": curves[k], "person_ref": str(person)}
 
 
 def _raw_records(production: Production, stock: pd.DataFrame, day: pd.Timestamp) -> list[dict[str, Any]]:

@@ -94,7 +94,7 @@ class AssessmentLog:
         """Commit several assessments in one transaction (all or none) and return their ids.
 
         Each holds ``client``, ``model_version``, ``policy_version``, ``features``, ``days_registered``,
-        ``probability``, ``outcome``, ``level``, ``reasons`` and optionally ``person_ref``. One transaction
+        ``probability``, ``outcome``, ``level``, ``reasons``, ``curve`` and optionally ``person_ref``. One transaction
         for many rows is what lets the service log every call without one disk flush per call.
         """
         rows = _assessment_rows(assessments, dt.datetime.now(dt.UTC))

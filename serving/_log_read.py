@@ -31,8 +31,9 @@ def read_assessments(log: AssessmentLog) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``id``, ``client``, ``model_version``, ``policy_version``, ``days_registered``, ``probability``,
-        ``outcome``, ``level``, ``person_ref`` and one column per field of the logged input (dates as
-        ``YYYY-MM-DD`` text), as logged; a field a row lacks is missing.
+        ``outcome``, ``level``, ``person_ref``, ``curve`` (the list P(work or studies within 30, 60, ...,
+        360 days), None where an assessment was logged without) and one column per field of the logged
+        input (dates as ``YYYY-MM-DD`` text), as logged; a field a row lacks is missing.
 
     Raises
     ------
@@ -40,15 +41,20 @@ def read_assessments(log: AssessmentLog) -> pd.DataFrame:
         When the log cannot be read.
     """
     table = Assessment.__table__
-    rows = _raw_rows(log, select(*(table.c[name] for name in _ASSESSMENT_COLUMNS), table.c.features))
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(_ASSESSMENT_COLUMNS) + 1)
-    frame = pd.DataFrame(dict(zip(_ASSESSMENT_COLUMNS, columns[:-1], strict=True)), columns=list(_ASSESSMENT_COLUMNS))
-    # SQLite hands JSON over as text (parsed here as one array: one call, not a million), PostgreSQL's
-    # driver as the parsed object.
-    texts = columns[-1]
-    parsed = json.loads(f"[{','.join(texts)}]") if texts and isinstance(texts[0], str) else list(texts)
-    inputs = pd.DataFrame.from_records(parsed)
+    rows = _raw_rows(log, select(*(table.c[name] for name in _ASSESSMENT_COLUMNS), table.c.curve, table.c.features))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(_ASSESSMENT_COLUMNS) + 2)
+    frame = pd.DataFrame(dict(zip(_ASSESSMENT_COLUMNS, columns[:-2], strict=True)), columns=list(_ASSESSMENT_COLUMNS))
+    frame["curve"] = pd.Series(_parsed(columns[-2]), dtype=object)
+    inputs = pd.DataFrame.from_records(_parsed(columns[-1]))
     return pd.concat([frame, inputs.drop(columns=[c for c in inputs if c in frame])], axis=1)
+
+
+def _parsed(values: tuple) -> list:
+    """A JSON column's values. SQLite hands JSON over as text (parsed here as one array: one call, not a
+    million), PostgreSQL's driver as the parsed object; a SQL NULL is None either way."""
+    if not any(isinstance(v, str) for v in values):
+        return list(values)
+    return json.loads(f"[{','.join('null' if v is None else v for v in values)}]")
 
 
 def read_decisions(log: AssessmentLog) -> pd.DataFrame:

@@ -32,6 +32,8 @@ class Assessment(Base):
     level: Mapped[str | None] = mapped_column(String(1), nullable=True)
     reasons: Mapped[list] = mapped_column(JSON)
     person_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # P(work or studies within 30, 60, ..., 360 days); None for assessments logged before the curve.
+    curve: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
 
 class Decision(Base):

@@ -153,6 +153,7 @@ class ScoringPipeline:
         assessed = assess(scorer, frame)
         probability, outcome, level, days = (assessed.probability, assessed.outcome, assessed.level,
                                              assessed.days_registered)
+        curves = assessed.curve_lists()
         explained = assessed.reasons
         if explained is None:  # ``assess`` explains unless told not to
             raise AssertionError("assess returned no reasons")
@@ -163,9 +164,10 @@ class ScoringPipeline:
             features = {key: value for key, value in record.items() if key != "person_ref"}
             rows.append({"client": batch[i].client, "model_version": model_version, "policy_version": policy_version,
                          "features": features, "days_registered": int(days[k]), "probability": float(probability[k]),
-                         "outcome": outcome[k], "level": level[k], "reasons": short,
+                         "outcome": outcome[k], "level": level[k], "reasons": short, "curve": curves[k],
                          "person_ref": record.get("person_ref")})
-            answers.append({"probability": float(probability[k]), "outcome": outcome[k],
+            answers.append({"probability": float(probability[k]), **assessed.horizon_fields(k),
+                            "curve": curves[k], "outcome": outcome[k],
                             "level": level[k], "days_registered": int(days[k]),
                             "assessed_on": dt.date.fromisoformat(record["assessed_on"]), "reasons": short,
                             "model_version": model_version, "policy_version": policy_version,

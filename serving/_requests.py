@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from models import (
+    CURVE_MONTHS,
     FIRST_DAY,
     ISO_DATE,
     OUTCOMES,
@@ -268,7 +269,13 @@ class AssessmentOut(BaseModel):
     """A logged assessment: the recommendation, its reasons and the versions that made it."""
 
     assessment_id: str
-    probability: float = Field(description="Chance of work or studies within 6 months (180 days).")
+    probability: float = Field(description="Chance of work or studies within 6 months (180 days): the policy's "
+                                           "horizon, on which the outcome and level are decided.")
+    probability_3_months: float = Field(description="Chance of work or studies within 3 months (90 days).")
+    probability_12_months: float = Field(description="Chance of work or studies within 12 months (360 days).")
+    curve: list[float] = Field(description="The time-to-work curve behind them: the chance of work or studies "
+                                           "within 30, 60, ..., 360 days, month by month.",
+                               min_length=CURVE_MONTHS, max_length=CURVE_MONTHS)
     outcome: Literal[OUTCOMES]  # type: ignore[valid-type]  # pydantic takes a Literal of a tuple; mypy cannot
     level: Literal["A", "B", "C"] | None
     days_registered: int

@@ -12,7 +12,7 @@ from synthetic._later import seen_on
 from synthetic._metadata import metadata_path, read_params, write_metadata
 from synthetic._params import SimulationParams
 from synthetic._register import simulate_register
-from synthetic._truth import true_probability
+from synthetic._truth import true_curve, true_probability
 from synthetic._worlds import ReleasedWorld, released_world
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "simulate_assessments",
     "simulate_decisions",
     "simulate_register",
+    "true_curve",
     "true_probability",
     "write_metadata",
 ]

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from models import FeatureSpec, Policy, load_policy, load_spec
+from models import HORIZON_DAYS, FeatureSpec, Policy, load_policy, load_spec
 from synthetic._faults import feed_error
 from synthetic._params import SimulationParams
-from synthetic._truth import true_probability
+from synthetic._truth import true_curve
 
 __all__ = ["simulate_assessments", "simulate_decisions"]
 
@@ -68,16 +68,18 @@ def simulate_assessments(extract: pd.DataFrame, *, days: Sequence[dt.date], per_
 
 def _assessed(records: pd.DataFrame, believed: SimulationParams, blind: bool, spec: FeatureSpec, policy: Policy,
               client: str, rng: np.random.Generator) -> pd.DataFrame:
-    p = true_probability(records, params=believed)
+    curve = _curve(records, believed)
     if blind:
-        fresh = true_probability(records.assign(registered_on=records["assessed_on"]), params=believed)
-        p = np.clip(fresh * p.mean() / fresh.mean(), 0, 1)
+        fresh = _curve(records.assign(registered_on=records["assessed_on"]), believed)
+        curve = np.clip(fresh * curve[:, -1].mean() / fresh[:, -1].mean(), 0, 1)
+    p = curve[:, -1]
     days = (records["assessed_on"] - records["registered_on"]).dt.days.to_numpy()
     outcome, level = policy.decide(p, days)
     out = pd.DataFrame({"id": [str(uuid.UUID(bytes=rng.bytes(16), version=4)) for _ in range(len(records))],
                         "created_at": records["assessed_on"].to_numpy(), "client": client, "model_version": "1",
                         "policy_version": str(policy.version), "days_registered": days, "probability": p,
-                        "outcome": outcome, "level": level, "person_ref": records["person_id"].to_numpy(dtype=object)})
+                        "outcome": outcome, "level": level, "person_ref": records["person_id"].to_numpy(dtype=object),
+                        "curve": np.round(curve, 4).tolist()})
     for name in spec.model_features:
         kind = spec.features[name].type
         column = records[name]
@@ -86,6 +88,14 @@ def _assessed(records: pd.DataFrame, believed: SimulationParams, blind: bool, sp
     out["registered_on"] = records["registered_on"].dt.strftime("%Y-%m-%d").to_numpy()
     out["assessed_on"] = records["assessed_on"].dt.strftime("%Y-%m-%d").to_numpy()
     return out
+
+
+def _curve(records: pd.DataFrame, believed: SimulationParams) -> np.ndarray:
+    """The truth's curve to the policy's 180 days, month by month (the log's curve goes on to 360 days; the
+    monitoring of early exits reads its first three months, and 180 days cost half the time)."""
+    horizons = tuple(range(30, HORIZON_DAYS + 1, 30))
+    found = true_curve(records, params=believed, horizons=horizons)
+    return np.column_stack([found[h] for h in horizons])
 
 
 def simulate_decisions(assessments: pd.DataFrame, *, rate: float, seed: int, only: tuple[str, str] | None = None,

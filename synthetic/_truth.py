@@ -21,7 +21,7 @@ from models import HORIZON_DAYS
 from synthetic._hazards import PIECE_DAYS, Predictors, linear_predictors, piece_rates
 from synthetic._params import SimulationParams
 
-__all__ = ["true_probability"]
+__all__ = ["true_curve", "true_probability"]
 
 
 def true_probability(
@@ -49,6 +49,18 @@ def true_probability(
     -------
     numpy.ndarray of float
     """
+    return true_curve(records, params=params, horizons=(horizon,), chunk_size=chunk_size)[horizon]
+
+
+def true_curve(
+    records: pd.DataFrame,
+    *,
+    params: SimulationParams | None = None,
+    horizons: tuple[int, ...] = (90, HORIZON_DAYS, 360),
+    chunk_size: int = 20_000,
+) -> dict[int, np.ndarray]:
+    """The true probability of work or studies within each of ``horizons`` days, in one pass over the
+    longest (``true_probability`` for one horizon; same parameters)."""
     params = params or SimulationParams()
     registered = records["registered_on"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     assessed = records["assessed_on"].to_numpy(dtype="datetime64[D]").astype(np.int64)
@@ -56,16 +68,17 @@ def true_probability(
     if (t < 0).any():
         raise ValueError("assessed_on must not be before registered_on")
     pred = linear_predictors(records, params)
-    out = np.empty(len(records))
+    out = np.empty((len(records), len(horizons)))
     for lo in range(0, len(records), chunk_size):
         part = slice(lo, lo + chunk_size)
         index = np.arange(len(records))[part]
-        out[part] = _chunk(pred.take(index), registered[part], t[part], params, horizon)
-    return out
+        out[part] = _chunk(pred.take(index), registered[part], t[part], params, horizons)
+    return {h: out[:, i] for i, h in enumerate(horizons)}
 
 
 def _chunk(pred: Predictors, registered: np.ndarray, t: np.ndarray, params: SimulationParams,
-           horizon: int) -> np.ndarray:
+           horizons: tuple[int, ...]) -> np.ndarray:
+    horizon = max(horizons)
     k = params.frailty_shape
     column = Predictors(pred.work[:, None], pred.study[:, None], pred.other[:, None])
     reg = registered[:, None]
@@ -83,8 +96,8 @@ def _chunk(pred: Predictors, registered: np.ndarray, t: np.ndarray, params: Simu
     w = work + study
     w_before = np.cumsum(w, axis=1) - w
     o_before = np.cumsum(other, axis=1) - other
-    total = np.zeros(len(t))
+    total = np.zeros((len(t), len(horizons)))
     for s, weight in ((0.0, 1.0), (0.5, 4.0), (1.0, 1.0)):
         density = w * np.exp(-(o_before + other * s)) * (k / r) * (r / (r + w_before + w * s)) ** (k + 1)
-        total += weight / 6.0 * density.sum(axis=1)
+        total += weight / 6.0 * np.cumsum(density, axis=1)[:, [h - 1 for h in horizons]]
     return total

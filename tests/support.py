@@ -285,20 +285,20 @@ def fit_flawed_candidate(data: Path, *, blind: bool = False, downweight_group: s
 
     import numpy as np
 
-    from models import Calibrator, Scorer
-    from training import fit_model, load_inputs, model_arrays, period_rows, snapshot, split_periods
+    from training import fit_model, load_inputs, model_arrays, period_rows, snapshot, split_periods, with_periods
 
-    # Training's own steps up to the rows, then the flaw, then training's fit (left uncalibrated).
+    # Training's own steps up to the rows, then the flaw, then training's fit and period effects.
     inputs = load_inputs(data=data, config_path=config)
     snaps, counts = snapshot(inputs)
     split = split_periods(inputs, snaps, counts)
     if downweight_group is not None:
-        split.weight[((snaps["birth_region"] == downweight_group) & (snaps["label"] == 1)).to_numpy()] *= 0.4
+        successes = (snaps["birth_region"] == downweight_group) & (snaps["step_status"] == "success")
+        split.hazard_weight[successes.to_numpy()] *= 0.4
     if blind:  # every snapshot but the registration-day ones is left out, as the gap's rows are
-        split = dataclasses.replace(split, period=np.where((snaps["kind"] == "registration").to_numpy(),
-                                                           split.period, "gap"))
-    booster = fit_model(inputs, period_rows(model_arrays(inputs, snaps, split), split), label="flawed")
-    return Scorer(booster=booster, calibrator=Calibrator(), spec=inputs.spec, policy=inputs.policy)
+        split = dataclasses.replace(split, hazard_period=np.where((snaps["kind"] == "registration").to_numpy(),
+                                                                  split.hazard_period, "gap"))
+    rows = period_rows(model_arrays(inputs, snaps, split), split)
+    return with_periods(inputs, rows, fit_model(inputs, rows, label="flawed"))
 
 
 def register_flawed_candidate(client, scorer, folder: Path) -> int:

@@ -22,20 +22,28 @@ def fit_booster(
     *,
     names: list[str],
     categorical: list[int],
-    decreasing: tuple[str, ...],
+    monotone: dict[str, int],
     config: LightGBM,
     seed: int,
     label: str,
 ) -> lgb.Booster:
     """Fit on ``train``, stop early on ``valid``'s weighted log loss.
 
-    ``names`` are the matrix's columns, ``categorical`` the positions of category codes, ``decreasing``
-    the columns the prediction may never increase in (a monotone constraint).
+    ``names`` are the matrix's columns, ``categorical`` the positions of category codes, ``monotone``
+    the columns the prediction may never decrease in (1) or never increase in (-1).
 
     Returns the booster rebuilt from its own text form, so that what is evaluated is exactly what is
     saved in the bundle.
     """
-    params = {
+    fit, held = train.observed(), valid.observed()
+    dtrain = lgb.Dataset(fit.x, label=fit.y, weight=fit.w, feature_name=names, categorical_feature=categorical,
+                         free_raw_data=True)
+    dvalid = lgb.Dataset(held.x, label=held.y, weight=held.w, reference=dtrain)
+    return _fit(_params(config, names, monotone, seed), dtrain, dvalid, config, label)
+
+
+def _params(config: LightGBM, names: list[str], monotone: dict[str, int], seed: int) -> dict:
+    return {
         "objective": "binary",
         "learning_rate": config.learning_rate,
         "num_leaves": config.num_leaves,
@@ -45,7 +53,7 @@ def fit_booster(
         "feature_fraction_seed": seed,
         "lambda_l2": config.lambda_l2,
         "max_bin": config.max_bin,
-        "monotone_constraints": [-1 if c in decreasing else 0 for c in names],
+        "monotone_constraints": [monotone.get(c, 0) for c in names],
         "monotone_constraints_method": "advanced",
         "num_threads": config.num_threads,
         "seed": seed,
@@ -53,10 +61,9 @@ def fit_booster(
         "force_row_wise": True,
         "verbosity": -1,
     }
-    fit_rows, valid_rows = train.observed(), valid.observed()
-    dtrain = lgb.Dataset(fit_rows.x, label=fit_rows.y, weight=fit_rows.w, feature_name=names,
-                         categorical_feature=categorical, free_raw_data=True)
-    dvalid = lgb.Dataset(valid_rows.x, label=valid_rows.y, weight=valid_rows.w, reference=dtrain)
+
+
+def _fit(params: dict, dtrain: lgb.Dataset, dvalid: lgb.Dataset, config: LightGBM, label: str) -> lgb.Booster:
     started = time.perf_counter()
 
     def progress(env: lgb.callback.CallbackEnv) -> None:
@@ -71,13 +78,13 @@ def fit_booster(
         params, dtrain, num_boost_round=config.max_rounds, valid_sets=[dvalid], valid_names=["calibration"],
         callbacks=[lgb.early_stopping(config.early_stopping_rounds, verbose=False), progress],
     )
-    log.info("%s: %d rows, best round %d of at most %d, log loss %.5f (%.0f s)", label, len(fit_rows.y),
+    log.info("%s: %d rows, best round %d of at most %d, log loss %.5f (%.0f s)", label, dtrain.num_data(),
              booster.best_iteration, config.max_rounds, booster.best_score["calibration"]["binary_logloss"],
              time.perf_counter() - started)
     return lgb.Booster(model_str=booster.model_to_string(num_iteration=booster.best_iteration))
 
 
-def raw_scores(booster: lgb.Booster, x: np.ndarray) -> np.ndarray:
+def raw_scores(booster: lgb.Booster, x: np.ndarray, *, threads: int = 1) -> np.ndarray:
     """Log-odds for a model matrix."""
     # Dense in, so an array out (LightGBM's types also allow a sparse matrix or a list); asarray copies nothing.
-    return np.asarray(booster.predict(x, raw_score=True, num_threads=1))
+    return np.asarray(booster.predict(x, raw_score=True, num_threads=threads))

@@ -19,13 +19,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from models import FeatureSpec, categorical_indices, model_columns
-from synthetic import read_params, true_probability
+from synthetic import read_params, true_curve
 from training._booster import fit_booster, raw_scores
 from training._calibration import choose_calibrator
 from training._config import TrainConfig
 from training._rows import Rows
 
-__all__ = ["fit_logistic", "oracle_probability", "registration_blind"]
+__all__ = ["fit_logistic", "oracle_curve", "registration_blind"]
 
 log = logging.getLogger("avstand.train")
 
@@ -39,7 +39,7 @@ def registration_blind(train: Rows, calibration: Rows, test: Rows, *, spec: Feat
     new_train = train.subset(train.registration).columns(keep)
     new_calibration = calibration.subset(calibration.registration).columns(keep)
     booster = fit_booster(new_train, new_calibration, names=[names[i] for i in keep], categorical=categorical,
-                          decreasing=(), config=config.lightgbm, seed=config.seed, label="registration-blind")
+                          monotone={}, config=config.lightgbm, seed=config.seed, label="registration-blind")
     calibrator, _ = choose_calibrator(raw_scores(booster, new_calibration.x), new_calibration.y,
                                       new_calibration.w, new_calibration.person, config=config.calibration)
     return calibrator.apply(raw_scores(booster, test.x[:, keep]))
@@ -68,12 +68,14 @@ def fit_logistic(train: Rows, test: Rows, *, spec: FeatureSpec, config: TrainCon
     return model.predict_proba(test.x)[:, 1]
 
 
-def oracle_probability(data_path: Path, test: pd.DataFrame) -> np.ndarray | None:
-    """The simulator's truth for the ``test`` snapshots when ``data_path`` is a synthetic register (it has
-    its ``.synth.json`` beside it); ``None`` otherwise."""
+def oracle_curve(data_path: Path, test: pd.DataFrame, *, horizons: tuple[int, ...]) -> dict[int, np.ndarray] | None:
+    """The simulator's truth of work or studies within each of ``horizons`` days for the ``test``
+    snapshots when ``data_path`` is a synthetic register (it has its ``.synth.json`` beside it); ``None``
+    otherwise."""
     found = read_params(data_path)
     if found is None:
         return None
     params, meta = found
-    log.info("oracle: synthetic register (seed %s); true probabilities for %d test rows", meta.get("seed"), len(test))
-    return true_probability(test, params=params)
+    log.info("oracle: synthetic register (seed %s); true probabilities within %s days for %d test rows",
+             meta.get("seed"), ", ".join(map(str, horizons)), len(test))
+    return true_curve(test, params=params, horizons=horizons)

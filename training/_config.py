@@ -60,6 +60,16 @@ def _every_calibrator() -> list[_Kind]:
     return ["none", "platt", "isotonic"]
 
 
+class Periods(_Strict):
+    # The months whose mean period effect is assumed for the months ahead: fewer follow a turn sooner,
+    # more are less noisy (why 3: README, "A turning labour market").
+    level_months: int = Field(default=3, ge=1, le=24)
+    # Shares of rows, for speed: of the rows without an other exit in the other hazard's fit, and of the
+    # training period's rows in estimating their months' effects (each weighted up; why: training/_pipeline.py).
+    other_sample: float = Field(default=0.25, gt=0, le=1)
+    train_sample: float = Field(default=0.25, gt=0, le=1)
+
+
 class Calibration(_Strict):
     candidates: list[_Kind] = Field(default_factory=_every_calibrator)
     folds: int = Field(default=5, ge=2)
@@ -76,6 +86,7 @@ class TrainConfig(_Strict):
     landmarks: Landmarks = Landmarks()
     split: Split = Split()
     lightgbm: LightGBM = LightGBM()
+    periods: Periods = Periods()
     calibration: Calibration = Calibration()
     logistic: Logistic = Logistic()
 

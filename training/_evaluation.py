@@ -1,5 +1,6 @@
-"""The test period's verdict on a fitted model and its comparators: metrics by band, the distance to the
-simulator's truth, the directional check and the policy's decisions."""
+"""The test period's verdict on a fitted model and its comparators: metrics by band, the time-to-work curve
+by band against what was observed and the simulator's truth, the directional check and the policy's
+decisions."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import Scorer, metrics_by_band, model_columns
-from training._comparators import fit_logistic, oracle_probability, registration_blind
+from models import (
+    HORIZONS,
+    POLICY_MONTHS,
+    REGISTRATION_BANDS,
+    STEP_DAYS,
+    Scorer,
+    censoring_weights,
+    metrics_by_band,
+    model_columns,
+    registration_band,
+)
+from training._comparators import fit_logistic, oracle_curve, registration_blind
 from training._datasets import PeriodRows
 from training._inputs import TrainingInputs
 
-__all__ = ["Evaluation", "compare", "evaluate", "monotone_violations"]
+__all__ = ["Evaluation", "compare", "evaluate", "horizon_key", "monotone_violations", "observed_within"]
 
 log = logging.getLogger("avstand.train")
 
@@ -39,25 +50,38 @@ class Evaluation:
         Sampled test rows whose probability rises with days registered (should be 0).
     decisions : pandas.Series
         The policy's decision for each test row (``suitable_<level>`` where it gives a level).
+    curve : dict
+        ``"<m> months"`` -> band -> rows, predicted, observed (None where the test period's windows of
+        ``m`` months are not over) and oracle (synthetic data only), for every month in ``HORIZONS``.
     """
 
     metrics: dict[str, dict[str, dict[str, Any]]]
     oracle_mae: float | None
     violations: int
     decisions: pd.Series
+    curve: dict[str, dict[str, dict[str, Any]]]
 
 
 def compare(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer) -> dict[str, np.ndarray]:
     """Test-period probabilities of the model, the comparators fitted on the same rows and, for a synthetic
-    register, the truth (``oracle``)."""
-    predictions = {"model": scorer.probability(rows.test.x)}
+    register, the truth (``oracle``): within 180 days under each one's name, and the model's and the
+    truth's other horizons as ``<name>_<m>_months`` (``horizon_key``)."""
+    curve = Scorer.horizons(scorer.curve(rows.test.x, assessed_on=_assessed(rows), months=max(HORIZONS),
+                                         threads=inputs.config.lightgbm.num_threads))
+    predictions = {horizon_key("model", m): p for m, p in curve.items()}
     predictions["registration_blind"] = registration_blind(rows.train, rows.calibration, rows.test,
                                                            spec=inputs.spec, config=inputs.config)
     predictions["logistic"] = fit_logistic(rows.train, rows.test, spec=inputs.spec, config=inputs.config)
-    oracle = oracle_probability(inputs.data, rows.test_snapshots)
+    oracle = oracle_curve(inputs.data, rows.test_snapshots, horizons=tuple(m * STEP_DAYS for m in HORIZONS))
     if oracle is not None:
-        predictions["oracle"] = oracle
+        predictions |= {horizon_key("oracle", m): oracle[m * STEP_DAYS] for m in HORIZONS}
     return predictions
+
+
+def horizon_key(name: str, months: int) -> str:
+    """The key of ``name``'s probabilities within ``months`` months among ``compare``'s predictions: the
+    name itself for the policy's 6 months."""
+    return name if months == POLICY_MONTHS else f"{name}_{months}_months"
 
 
 def evaluate(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer,
@@ -65,26 +89,68 @@ def evaluate(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer,
     """Judge ``predictions`` (from ``compare``) on the test period, and log the verdict."""
     y, w = rows.test.y, rows.test.w
     days = rows.test_snapshots["days_registered"].to_numpy()
-    metrics = {name: metrics_by_band(y, p, w, days) for name, p in predictions.items()}
+    models = [name for name in predictions if not name.endswith("_months")]
+    metrics = {name: metrics_by_band(y, predictions[name], w, days) for name in models}
     oracle = predictions.get("oracle")
     oracle_mae = float(np.mean(np.abs(predictions["model"] - oracle))) if oracle is not None else None
     sample = np.random.default_rng(inputs.config.seed).choice(len(y), min(len(y), _DIRECTIONAL_SAMPLE),
                                                               replace=False)
-    violations = monotone_violations(scorer, rows.test.x[np.sort(sample)])
+    sample = np.sort(sample)
+    violations = monotone_violations(scorer, rows.test.x[sample], _assessed(rows)[sample])
     outcome, level = inputs.policy.decide(predictions["model"], days.astype(int))
     decisions = pd.Series(np.where(pd.isna(level), outcome, "suitable_" + level.astype(str)))
-    evaluation = Evaluation(metrics=metrics, oracle_mae=oracle_mae, violations=violations, decisions=decisions)
+    evaluation = Evaluation(metrics=metrics, oracle_mae=oracle_mae, violations=violations, decisions=decisions,
+                            curve=_curve_table(rows, predictions))
     _log_results(evaluation)
     return evaluation
 
 
-def monotone_violations(scorer: Scorer, x: np.ndarray) -> int:
-    """How many rows of the model matrix ``x`` get a higher probability when only ``days_registered``
-    grows (should be 0)."""
+def monotone_violations(scorer: Scorer, x: np.ndarray, assessed_on: np.ndarray) -> int:
+    """How many rows of the model matrix ``x`` (assessed on ``assessed_on``) get a higher probability
+    when only ``days_registered`` grows (should be 0)."""
     grid = np.repeat(x, len(_DAYS_GRID), axis=0)
     grid[:, model_columns(scorer.spec).index("days_registered")] = np.tile(_DAYS_GRID, len(x))
-    p = scorer.probability(grid).reshape(len(x), len(_DAYS_GRID))
+    p = scorer.probability(grid, assessed_on=np.repeat(assessed_on, len(_DAYS_GRID))).reshape(len(x), len(_DAYS_GRID))
     return int((np.diff(p, axis=1) > 0).any(axis=1).sum())
+
+
+def _assessed(rows: PeriodRows) -> np.ndarray:
+    return rows.test_snapshots["assessed_on"].to_numpy(dtype="datetime64[D]")
+
+
+def _curve_table(rows: PeriodRows, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The curve's mean prediction by band at each horizon, against what was observed (where the test
+    period's windows of that length are over) and the truth (synthetic data only)."""
+    test = rows.test_snapshots
+    bands = registration_band(test["days_registered"].to_numpy())
+    status, tau = test["status"].to_numpy(), test["tau"].to_numpy()
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for months in HORIZONS:
+        predicted, oracle = predictions[horizon_key("model", months)], predictions.get(horizon_key("oracle", months))
+        observed = observed_within(status, tau, months * STEP_DAYS) if months <= POLICY_MONTHS else None
+        table = {}
+        for band in ("overall", *(label for label, _, _ in REGISTRATION_BANDS)):
+            mask = np.ones(len(test), bool) if band == "overall" else bands == band
+            if not mask.any():
+                continue
+            cell: dict[str, Any] = {"rows": int(mask.sum()), "predicted": float(predicted[mask].mean()),
+                                    "observed": None, "oracle": None}
+            if observed is not None and observed[1][mask].sum() > 0:
+                cell["observed"] = float(np.average(observed[0][mask], weights=observed[1][mask]))
+            if oracle is not None:
+                cell["oracle"] = float(oracle[mask].mean())
+            table[band] = cell
+        out[f"{months} months"] = table
+    return out
+
+
+def observed_within(status: np.ndarray, tau: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Work or studies within ``days`` of the assessment, with censoring weights of that horizon, from a
+    180-day outcome (``days`` at most 180)."""
+    inside = tau < days
+    censored = inside & (status == "censored")
+    weight = censoring_weights(np.where(inside, tau, days), censored, horizon=days)
+    return (inside & (status == "success")).astype(int), weight
 
 
 def _log_results(evaluation: Evaluation) -> None:
@@ -96,3 +162,9 @@ def _log_results(evaluation: Evaluation) -> None:
         log.info("test model: mean |p - oracle| %.4f", evaluation.oracle_mae)
     log.info("directional check: %d sampled test rows whose probability rises with days registered",
              evaluation.violations)
+    for horizon, table in evaluation.curve.items():
+        cells = ", ".join(f"{band} {c['predicted']:.3f}" + (f" obs {c['observed']:.3f}" if c["observed"] is not None
+                                                             else "") + (f" truth {c['oracle']:.3f}" if c["oracle"]
+                                                                         is not None else "")
+                          for band, c in table.items())
+        log.info("test curve at %s: %s", horizon, cells)

@@ -3,6 +3,11 @@
 The service scores the stock, at every registration time, so the model learns from the same population:
 on the first day of every month the extract covers completely, one row per spell registered that day,
 plus one row per spell on its registration day. Built without per-row Python loops.
+
+Each snapshot carries two outcomes: what happened in the 180 days after it (``status``, ``tau``,
+``label``; ``window_open`` when the as-of date comes first), and in its first 30 days, the step the
+monthly hazards learn from (``step_status``, ``step_tau``). A snapshot is kept once its 30 days are over:
+the months before the as-of date are the newest evidence of the labour market.
 """
 
 from __future__ import annotations
@@ -15,14 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from models import HORIZON_DAYS, FeatureSpec
+from models import HORIZON_DAYS, STEP_DAYS, FeatureSpec
 
 __all__ = ["STATUSES", "build_landmarks"]
 
 log = logging.getLogger("avstand.train")
 
-# What happened in the 180 days after an assessment.
-STATUSES = ("success", "other", "censored", "still_registered")
+# What happened in the 180 days (or the 30-day step) after an assessment; ``window_open``: the as-of date
+# came before the window's end with the spell still registered (never a step's status: steps are complete).
+STATUSES = ("success", "other", "censored", "still_registered", "window_open")
 
 
 def build_landmarks(
@@ -42,7 +48,8 @@ def build_landmarks(
         A typed extract (``register.load_extract``).
     spec : FeatureSpec
     as_of : datetime.date
-        The extract's as-of date; a snapshot whose window ends after it is excluded, whatever happened.
+        The extract's as-of date; a snapshot whose first 30 days end after it is excluded, whatever
+        happened; one whose 180 days end after it has the status ``window_open``.
     observed_from : datetime.date
         The first day the extract holds the whole stock; no snapshot is taken before it.
     registration_day : bool
@@ -52,10 +59,11 @@ def build_landmarks(
     -------
     snapshots : pandas.DataFrame
         ``person_id, registered_on, assessed_on, days_registered, kind``, the spec's model features,
-        ``status`` (one of ``STATUSES``), ``tau`` (days from the assessment to the exit, or the horizon)
-        and ``label`` (1 for work or studies within the horizon).
+        ``status`` (one of ``STATUSES``), ``tau`` (days from the assessment to the exit, or the horizon),
+        ``label`` (1 for work or studies within the horizon), and the same for the first 30 days:
+        ``step_status``, ``step_tau``.
     counts : dict
-        Rows built, excluded (window not over by the as-of date) and kept, by status.
+        Rows built, excluded (first 30 days not over by the as-of date) and kept, by status.
     """
     started = time.perf_counter()
     spells = _spell_days(frame, as_of)
@@ -65,21 +73,24 @@ def build_landmarks(
     if registration_day:
         spell, assessed, registration = _with_registration_day(spells, spell, assessed, observed_from)
     built = len(spell)
-    complete = assessed + (horizon - 1) <= spells.as_of
+    complete = assessed + (STEP_DAYS - 1) <= spells.as_of
     spell, assessed, registration = spell[complete], assessed[complete], registration[complete]
     del complete
     status, tau = _outcomes(frame, spells, spell, assessed, horizon)
+    step_status, step_tau = _outcomes(frame, spells, spell, assessed, STEP_DAYS)
     out = _snapshot_frame(frame, spells, spell, assessed, registration, spec=spec)
     out["status"] = pd.Categorical.from_codes(status, categories=list(STATUSES))
     out["tau"] = tau
     out["label"] = (status == STATUSES.index("success")).astype(np.int8)
-    counts = {"snapshot_dates": len(month_dates), "rows_built": built, "rows_excluded_window_open": built - len(out),
+    out["step_status"] = pd.Categorical.from_codes(step_status, categories=list(STATUSES))
+    out["step_tau"] = step_tau.astype(np.int8)
+    counts = {"snapshot_dates": len(month_dates), "rows_built": built, "rows_excluded_step_open": built - len(out),
               "rows_kept": len(out)} | {f"rows_{s}": int((status == i).sum()) for i, s in enumerate(STATUSES)}
-    log.info("landmarks: %d monthly dates from %s; %d rows built, %d excluded (window not over by %s), "
-             "%d kept: %d success, %d other, %d censored, %d still registered (%.1f s)",
-             len(month_dates), month_dates[0] if len(month_dates) else "-", built, built - len(out), as_of, len(out),
-             counts["rows_success"], counts["rows_other"], counts["rows_censored"],
-             counts["rows_still_registered"], time.perf_counter() - started)
+    log.info("landmarks: %d monthly dates from %s; %d rows built, %d excluded (first 30 days not over by %s), "
+             "%d kept: %d success, %d other, %d censored, %d still registered, %d with the 180 days not over "
+             "(%.1f s)", len(month_dates), month_dates[0] if len(month_dates) else "-", built, built - len(out),
+             as_of, len(out), counts["rows_success"], counts["rows_other"], counts["rows_censored"],
+             counts["rows_still_registered"], counts["rows_window_open"], time.perf_counter() - started)
     return out, counts
 
 
@@ -152,6 +163,9 @@ def _outcomes(frame: pd.DataFrame, spells: _SpellDays, spell: np.ndarray, assess
     for reason_name, status_name in (("work", "success"), ("studies", "success"), ("other", "other"),
                                      ("unknown", "censored")):
         status[within & (reason == reasons.index(reason_name))] = STATUSES.index(status_name)
+    # A window the as-of date cuts is never judged, not even where an exit is seen: only exits, never stays,
+    # would be known, and judging on those alone inflates the success rate.
+    status[assessed + (horizon - 1) > spells.as_of] = STATUSES.index("window_open")
     return status, np.where(within, exit_at - assessed, horizon).astype(np.int16)
 
 

@@ -44,12 +44,14 @@ def assign_periods(
     min_events_per_band: int,
     horizon: int = HORIZON_DAYS,
 ) -> tuple[np.ndarray, Periods]:
-    """Label each snapshot ``train``, ``calibration``, ``test`` or ``gap``.
+    """Label each snapshot ``train``, ``calibration``, ``test``, ``gap`` or ``recent``.
 
     The test set is the last ``test_months`` monthly assessment dates (with the registration-day
     snapshots on or after the first of them), the calibration period the ``calibration_months`` before.
     Training rows come only from assessment dates whose window ends before the calibration period starts;
     rows in between (``gap``) are used nowhere, so no training outcome overlaps the calibration period.
+    Snapshots whose 180 days the as-of date cuts (``window_open``) are ``recent``: judged on nothing here,
+    they are the newest evidence for the monthly hazards and the period effects (``training._hazard_rows``).
 
     A registration-time band with fewer than ``min_events_per_band`` successes in the calibration or
     test period is still trained on: it is listed in ``Periods.thin_bands`` (with its counts) and reported
@@ -61,7 +63,8 @@ def assign_periods(
         When there are too few monthly dates, a period has fewer than ``min_rows`` rows, or a period has
         no success or no failure at all (nothing to fit or judge).
     """
-    monthly = np.unique(snapshots.loc[snapshots["kind"] == "monthly", "assessed_on"].to_numpy())
+    closed = (snapshots["status"] != "window_open").to_numpy()
+    monthly = np.unique(snapshots.loc[closed & (snapshots["kind"] == "monthly").to_numpy(), "assessed_on"].to_numpy())
     need = test_months + calibration_months + 1
     if len(monthly) < need:
         raise TrainingDataError(
@@ -75,6 +78,7 @@ def assign_periods(
     period[window_end < calibration_start] = "train"
     period[(assessed >= calibration_start) & (assessed < test_start)] = "calibration"
     period[assessed >= test_start] = "test"
+    period[~closed] = "recent"
 
     bands = registration_band(snapshots["days_registered"].to_numpy())
     status = snapshots["status"].to_numpy()
@@ -98,7 +102,8 @@ def assign_periods(
                 thin[f"{name} {label}"] = f"{int(in_band.sum())} rows, {events} successes"
     train_dates = assessed[period == "train"]
     return period, Periods(train_last=_date(train_dates.max()), calibration_start=_date(calibration_start),
-                           test_start=_date(test_start), test_last=_date(assessed.max()), thin_bands=thin)
+                           test_start=_date(test_start), test_last=_date(assessed[period == "test"].max()),
+                           thin_bands=thin)
 
 
 def _date(value: np.datetime64) -> dt.date:

@@ -52,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_result(result) -> str:
-    """The test-set table: per band, observed share and each model's predicted - observed, and AUC."""
+    """The test-set table: per band, observed share and each model's predicted - observed, and AUC; then
+    the time-to-work curve by band and the period effect assumed ahead."""
     names = list(result.metrics)
     bands = ["overall"] + [label for label, _, _ in REGISTRATION_BANDS]
-    lines = [f"registered avstand version {result.version} (run {result.run_id}); calibrator: {result.calibrator}",
+    lines = [f"registered avstand version {result.version} (run {result.run_id}); period effect assumed ahead: "
+             f"{result.level_ahead:+.3f} (log-odds of the monthly hazard of work or studies)",
              f"test set {result.periods['test_start']} .. {result.periods['test_last']}; "
              "predicted - observed (censoring-weighted):",
              f"  {'band':<14}{'rows':>9}{'observed':>10}" + "".join(f"{n:>20}" for n in names)]
@@ -75,4 +77,19 @@ def format_result(result) -> str:
                                                 for n in names))
     if result.oracle_mae is not None:
         lines.append(f"mean |model - oracle| per row: {result.oracle_mae:.4f}")
-    return "\n".join(lines)
+    return "\n".join(lines + _curve_lines(result.curve))
+
+
+def _curve_lines(curve: dict) -> list[str]:
+    """The curve's mean prediction by band at each horizon, with what was observed and the truth where known."""
+    lines = ["time-to-work curve on the test set: predicted (observed, truth where known)"]
+    horizons = list(curve)
+    lines.append(f"  {'band':<14}" + "".join(f"{h:>26}" for h in horizons))
+    for band in curve[horizons[0]]:
+        cells = []
+        for h in horizons:
+            c = curve[h][band]
+            known = [f"{c[k]:.3f}" if c[k] is not None else "-" for k in ("observed", "oracle")]
+            cells.append(f"{c['predicted']:.3f} ({known[0]}, {known[1]})")
+        lines.append(f"  {band:<14}" + "".join(f"{cell:>26}" for cell in cells))
+    return lines

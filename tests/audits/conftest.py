@@ -15,7 +15,8 @@ from training import build_landmarks
 def test_set(register_frame, as_of) -> pd.DataFrame:
     snaps, _ = build_landmarks(register_frame, spec=load_spec(), as_of=as_of,
                                observed_from=observed_from(register_frame), registration_day=False)
-    rows = snaps[snaps["assessed_on"] >= pd.Timestamp("2025-08-01")].reset_index(drop=True)
+    closed = snaps["status"] != "window_open"  # as training's test set: the 180 days are over
+    rows = snaps[closed & (snaps["assessed_on"] >= pd.Timestamp("2025-08-01"))].reset_index(drop=True)
     rows["weight"] = censoring_weights(rows["tau"].to_numpy(), (rows["status"] == "censored").to_numpy())
     rows["p_truth"] = true_probability(rows)
     rows["person_id"] = rows["person_id"].astype(str)

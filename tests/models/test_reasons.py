@@ -7,7 +7,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import Calibrator, Scorer, categorical_indices, load_policy, load_spec, model_columns, model_matrix, prepare
+from models import (
+    PeriodEffects,
+    Scorer,
+    categorical_indices,
+    load_policy,
+    load_spec,
+    model_columns,
+    model_matrix,
+    prepare,
+)
 from models import reasons as explain
 
 SPEC = load_spec()
@@ -37,7 +46,11 @@ def scorer_and_records():
                        categorical_feature=categorical_indices(SPEC))
     booster = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "deterministic": True,
                          "min_data_in_leaf": 20}, data, num_boost_round=40)
-    return Scorer(booster=booster, calibrator=Calibrator(), spec=SPEC, policy=load_policy()), records
+    other_label = (rng.random(n) < 0.02).astype(int)
+    other = lgb.train({"objective": "binary", "verbosity": -1, "num_threads": 1, "deterministic": True},
+                      lgb.Dataset(model_matrix(inputs, spec=SPEC), label=other_label), num_boost_round=5)
+    periods = PeriodEffects(first_month=int(np.datetime64("2025-12", "M").astype(int)), effects=(0.0,), errors=(0.1,))
+    return Scorer(booster=booster, other=other, periods=periods, spec=SPEC, policy=load_policy()), records
 
 
 def test_three_reasons_largest_first_with_sentences_in_both_languages(scorer_and_records):

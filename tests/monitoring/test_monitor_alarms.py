@@ -64,19 +64,37 @@ def test_a_feed_error_on_one_days_volume_raises_the_feed_alarm_and_no_other(worl
     assert alarm["figure"] > alarm["threshold"] and "investigate the feed" in alarm["action"]
 
 
-def test_a_downturn_after_the_release_raises_the_realised_calibration_alarm_alone():
+def test_a_downturn_after_the_release_raises_the_outcome_alarms_alone():
     params = SimulationParams().with_downturn(since="2026-08", level=0.55)
     world = released_world(persons=30_000, seed=41, released_on=RELEASED, params=params)
     result = _monitor(world, simulate_assessments(world.later, days=DAYS, per_day=1000, seed=42))
-    assert _alarmed(result) == {"realised_calibration"}
+    assert _alarmed(result) == {"realised_calibration", "early_exits"}
     overall = next(r for r in result["realised"] if r["grouping"] == "overall" and r["assessed_month"] == "all")
     assert overall["predicted"] - overall["observed"] > THRESHOLDS.realised_calibration.tolerance
     assert any("recalibrate or retrain" in a["action"] for a in result["alarms"])
 
 
+def test_a_downturn_shows_in_the_early_exits_weeks_before_any_6_month_window_closes():
+    """Released 2026-06-30, the market falls by 45 % from August, the extract is taken on 2026-10-30: no
+    180-day window has closed, but the first 30 to 90 days of the summer's assessments have."""
+    params = SimulationParams().with_downturn(since="2026-08", level=0.55)
+    world = released_world(persons=30_000, seed=41, released_on=RELEASED, months_after=4, params=params)
+    days = [RELEASED + dt.timedelta(days=d) for d in range(1, 91, 7)]
+    result = _monitor(world, simulate_assessments(world.later, days=days, per_day=1000, seed=42))
+    checks = {c["check"]: c["status"] for c in result["checks"]}
+    assert checks["realised_calibration"] == "not judged" and checks["early_exits"] == "alarm"
+    assert _alarmed(result) == {"early_exits"}
+    overall = {r["days"]: r for r in result["early_exits"]
+               if r["grouping"] == "overall" and r["assessed_month"] == "all"}
+    assert set(overall) == {30, 60, 90}
+    assert all(r["predicted"] > r["observed"] for r in overall.values())  # the model promised the old market
+    alarm = next(a for a in result["alarms"] if a["check"] == "early_exits")
+    assert "retrain on the newest extract" in alarm["action"] and "days" in alarm["detail"]
+
+
 def test_a_registration_blind_model_is_caught_in_the_long_registered_bands(world):
     result = _monitor(world, simulate_assessments(world.later, days=DAYS, per_day=1000, seed=42, blind=True))
-    assert _alarmed(result) == {"realised_calibration"}
+    assert "realised_calibration" in _alarmed(result) <= {"realised_calibration", "early_exits"}
     flagged = {a["detail"].split(",")[0] for a in result["alarms"]}
     assert "registration_time = 24+ months" in flagged
 

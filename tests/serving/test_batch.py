@@ -15,14 +15,14 @@ from support import run_avstand
 from models import REASON_FIELDS, assess, reason_columns, reasons
 from register import load_extract, write_extract
 from serving import AssessmentLog, LogPartlyWrittenError, fingerprint
-from serving._batch import log_stock, score_stock
+from serving._batch import CURVE_COLUMNS, log_stock, score_stock
 from serving._bento_store import load_production
 
 AS_OF = dt.date(2026, 6, 30)
 LOG_COLUMNS = ("id, client, model_version, policy_version, input_fingerprint, features, days_registered, probability, "
                "outcome, level, reasons, person_ref")
-COLUMNS = ["person_id", "registered_on", "assessed_on", "days_registered", "probability", "outcome", "level",
-           "model_version", "policy_version"]
+COLUMNS = ["person_id", "registered_on", "assessed_on", "days_registered", "probability", "probability_3_months",
+           "probability_12_months", "outcome", "level", "model_version", "policy_version", *CURVE_COLUMNS]
 
 
 @pytest.fixture(scope="module")

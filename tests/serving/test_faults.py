@@ -127,11 +127,11 @@ def _serve(production_store, tmp_path, home) -> subprocess.CompletedProcess:
 
 def test_an_altered_model_is_refused_at_start(production_store, tmp_path):
     home, bundle = _copy_store(production_store, tmp_path)
-    calibrator = bundle / "calibrator.json"
-    calibrator.write_text(calibrator.read_text().replace("{", "{ ", 1), encoding="utf-8")
+    periods = bundle / "periods.json"
+    periods.write_text(periods.read_text().replace("{", "{ ", 1), encoding="utf-8")
     done = _serve(production_store, tmp_path, home)
     assert done.returncode == 2
-    assert "calibrator.json does not match its recorded checksum" in done.stderr
+    assert "periods.json does not match its recorded checksum" in done.stderr
 
 
 def test_a_policy_that_does_not_parse_is_refused_at_start(production_store, tmp_path):

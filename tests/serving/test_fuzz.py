@@ -46,8 +46,9 @@ DECISION_FIELDS = ["assessment_id", "decision", "final_outcome", "final_level", 
 RECORD = {"sex": "female", "age": 34, "birth_region": "sweden", "education": "upper_secondary", "disability": False,
           "prior_unemployment_days": 120, "unemployment_insurance": True, "occupation_group": "5", "county": "01",
           "registered_on": "2026-01-10", "assessed_on": "2026-06-01"}
-ASSESSMENT_KEYS = {"assessment_id", "probability", "outcome", "level", "days_registered", "assessed_on", "reasons",
-                   "model_version", "policy_version", "person_ref"}
+ASSESSMENT_KEYS = {"assessment_id", "probability", "probability_3_months", "probability_12_months", "curve", "outcome",
+                   "level", "days_registered", "assessed_on", "reasons", "model_version", "policy_version",
+                   "person_ref"}
 SCORE_LIMIT, BATCH_LIMIT = DEFAULT_BODY_LIMIT, BODY_LIMITS["/score_batch"]
 # Personal identity numbers the tests sent as person_ref: none may reach the server's log.
 SENT_PERSONAL_NUMBERS: set[str] = set()

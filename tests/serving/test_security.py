@@ -22,7 +22,8 @@ from support import avstand_in_process, free_port
 from models.registry import BUNDLE_DIGEST_TAG, redacted_uri
 from serving import NoProductionModelError, load_production
 
-BUNDLE_FILES = ("booster.txt", "calibrator.json", "feature_spec.yaml", "policy.yaml")  # what Scorer.load reads
+BUNDLE_FILES = ("booster.txt", "other_booster.txt", "periods.json", "feature_spec.yaml",
+                "policy.yaml")  # what Scorer.load reads
 SECRET = "s3cret-pw"
 
 
@@ -31,7 +32,7 @@ def _sha256(path: Path) -> str:
 
 
 def _digest(bundle: Path) -> str:
-    # As documented: `sha256sum booster.txt calibrator.json feature_spec.yaml policy.yaml | sha256sum`.
+    # As documented: `sha256sum booster.txt other_booster.txt periods.json feature_spec.yaml policy.yaml | sha256sum`.
     return hashlib.sha256("".join(f"{_sha256(bundle / n)}  {n}\n" for n in sorted(BUNDLE_FILES)).encode()).hexdigest()
 
 

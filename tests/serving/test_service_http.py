@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import sqlite3
 import time
 
@@ -23,17 +24,24 @@ def test_score_answers_a_logged_explained_assessment(server):
         answer = client.post("/score", json=RECORD | {"person_ref": "case-4711"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert set(body) == {"assessment_id", "probability", "outcome", "level", "days_registered", "assessed_on",
-                         "reasons", "model_version", "policy_version", "person_ref"}
+    assert set(body) == {"assessment_id", "probability", "probability_3_months", "probability_12_months", "curve",
+                         "outcome", "level", "days_registered", "assessed_on", "reasons", "model_version",
+                         "policy_version", "person_ref"}
     assert 0 < body["probability"] < 1 and body["days_registered"] == 142 and body["model_version"] == "1"
+    # The curve behind the three probabilities: rising month by month, through each of them (to 4 decimals).
+    curve = body["curve"]
+    assert len(curve) == 12 and all(a < b for a, b in zip(curve, curve[1:], strict=False))
+    assert [round(body[k], 4) for k in ("probability_3_months", "probability", "probability_12_months")] == [
+        curve[2], curve[5], curve[11]]
     assert body["outcome"] in ("too_close", "suitable", "in_depth_support")
     assert (body["level"] is not None) == (body["outcome"] == "suitable")
     assert len(body["reasons"]) == 3 and all(r["sv"] and r["en"] for r in body["reasons"])
     assert server.rows() == before + 1
     row = sqlite3.connect(server.database_url.removeprefix("sqlite:///")).execute(
-        "SELECT client, probability, outcome, person_ref FROM assessments WHERE id = ?",
+        "SELECT client, probability, outcome, person_ref, curve FROM assessments WHERE id = ?",
         (body["assessment_id"],)).fetchone()
-    assert row == ("portal", body["probability"], body["outcome"], "case-4711")
+    assert row[:4] == ("portal", body["probability"], body["outcome"], "case-4711")
+    assert json.loads(row[4]) == curve  # the log holds the curve as answered
 
 
 def test_assessed_on_defaults_to_today(server):

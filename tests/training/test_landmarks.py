@@ -62,18 +62,36 @@ def test_registration_day_on_a_first_of_month_is_not_snapshot_twice():
     assert set(snaps["status"]) == {"other"} and snaps["label"].sum() == 0
 
 
-def test_windows_not_over_by_the_as_of_date_are_excluded_whatever_happened():
+def test_windows_not_over_by_the_as_of_date_are_not_judged_whatever_happened():
     snaps, counts = _build([("2021-05-03", "2021-06-20", "work")], as_of="2021-10-31")
     # The registration-day window (2021-05-03 .. 2021-10-29) is over by the as-of date; the 2021-06-01
-    # snapshot's window is not, so it is excluded although the exit to work is already known.
-    assert snaps["assessed_on"].dt.strftime("%Y-%m-%d").tolist() == ["2021-05-03"]
-    assert counts["rows_excluded_window_open"] == 1
+    # snapshot's is not: its 180 days are open although the exit to work is already known, while its first
+    # 30 days (to 2021-06-30) are over and hold the exit.
+    assert snaps["assessed_on"].dt.strftime("%Y-%m-%d").tolist() == ["2021-06-01", "2021-05-03"]
+    assert snaps["status"].tolist() == ["window_open", "success"]
+    assert snaps["label"].tolist() == [0, 1]
+    assert snaps["step_status"].tolist() == ["success", "still_registered"]
+    assert snaps["step_tau"].tolist() == [19, 30]
+    assert counts["rows_window_open"] == 1 and counts["rows_excluded_step_open"] == 0
+
+
+def test_a_snapshot_waits_for_its_first_30_days_and_learns_their_outcome():
+    snaps, counts = _build([("2021-09-01", "2021-09-20", "work"), ("2021-09-01", "2021-09-30", "other"),
+                            ("2021-09-01", "2021-09-25", "unknown"), ("2021-09-01", None, None)],
+                           as_of="2021-10-15")
+    # 2021-09-01's 30 days end on 2021-09-30, before the as-of date; 2021-10-01's end after it.
+    assert set(snaps["assessed_on"].dt.strftime("%Y-%m-%d")) == {"2021-09-01"}
+    assert counts["rows_excluded_step_open"] == 1  # the open spell's 2021-10-01 snapshot
+    assert snaps.sort_values("person_id")["step_status"].tolist() == ["success", "other", "censored",
+                                                                      "still_registered"]
+    assert snaps.sort_values("person_id")["step_tau"].tolist() == [19, 29, 24, 30]
 
 
 def test_unknown_exit_inside_the_window_is_censored_not_a_failure():
     snaps, _ = _build([("2020-01-15", "2020-02-20", "unknown"), ("2020-01-15", None, None)])
     assert set(snaps.loc[snaps["person_id"] == "p0", "status"]) == {"censored"}
-    assert set(snaps.loc[snaps["person_id"] == "p1", "status"]) == {"still_registered"}
+    # p1 is still registered at the as-of date: its last snapshots' windows are open, the others' are not.
+    assert set(snaps.loc[snaps["person_id"] == "p1", "status"]) == {"still_registered", "window_open"}
 
 
 def test_no_snapshot_before_the_extract_covers_the_whole_stock():

@@ -32,7 +32,12 @@ def test_periods_follow_each_other_without_overlapping_outcomes(snapshots):
     assert assessed[period == "calibration"].max() < pd.Timestamp(periods.test_start)
     assert assessed[period == "test"].min() == pd.Timestamp(periods.test_start)
     assert periods.test_start == dt.date(2025, 8, 1) and periods.calibration_start == dt.date(2025, 2, 1)
-    assert set(period) == {"train", "calibration", "test", "gap"}
+    assert set(period) == {"train", "calibration", "test", "gap", "recent"}
+    # Recent: exactly the snapshots whose 180 days the as-of date cuts, all after the test period.
+    recent = period == "recent"
+    assert (snapshots.loc[recent, "status"] == "window_open").all()
+    assert (snapshots.loc[~recent, "status"] != "window_open").all()
+    assert assessed[recent].min() > pd.Timestamp(periods.test_start)
 
 
 def test_too_few_months_is_a_clear_error(snapshots):

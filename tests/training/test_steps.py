@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from training import PERIODS, load_inputs, model_arrays, period_rows, snapshot, split_periods
+from training import HAZARD_PERIODS, PERIODS, load_inputs, model_arrays, period_rows, snapshot, split_periods
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,26 @@ def test_the_inputs_are_read_once_and_cannot_be_changed(steps, small_files):
 def test_the_split_adds_each_periods_counts_and_leaves_the_landmarks_counts_alone(steps):
     counts, split = steps["counts"], steps["split"]
     assert "rows_train" not in counts and split.counts.items() >= counts.items()
-    assert sum(split.counts[f"rows_{name}"] for name in PERIODS) + split.counts["rows_gap"] == len(steps["snapshots"])
+    assert (sum(split.counts[f"rows_{name}"] for name in PERIODS) + split.counts["rows_gap"]
+            + split.counts["rows_recent"] == len(steps["snapshots"]))
     censored = (steps["snapshots"]["status"] == "censored").to_numpy()
-    assert (split.weight[censored] == 0).all() and (split.weight[split.period == "gap"] == 0).all()
-    assert (split.weight[~censored & (split.period != "gap")] >= 1).all()
+    unused = np.isin(split.period, ("gap", "recent"))
+    assert (split.weight[censored] == 0).all() and (split.weight[unused] == 0).all()
+    assert (split.weight[~censored & ~unused] >= 1).all()
+
+
+def test_the_monthly_hazards_rows_cover_every_snapshot_whose_30_days_are_over(steps):
+    split, snaps = steps["split"], steps["snapshots"]
+    assert sum(split.counts[f"hazard_rows_{name}"] for name in HAZARD_PERIODS) <= len(snaps)
+    assessed = snaps["assessed_on"]
+    train = split.hazard_period == "train"
+    assert (assessed[train] + pd.Timedelta(days=29)).max() < pd.Timestamp(split.periods.calibration_start)
+    # The months whose 180 days are not over are used by the hazards (the newest evidence), never judged.
+    recent = split.period == "recent"
+    assert recent.any() and (split.hazard_period[recent] == "later").all()
+    step_censored = (snaps["step_status"] == "censored").to_numpy()
+    assert (split.hazard_weight[step_censored] == 0).all()
+    assert (split.hazard_weight[~step_censored & (split.hazard_period != "gap")] >= 1).all()
 
 
 def test_each_periods_rows_are_its_snapshots(steps):

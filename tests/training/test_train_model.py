@@ -50,6 +50,20 @@ def test_close_to_the_truth_person_by_person(run):
         assert abs(test.loc[mask, "p_model"].mean() - test.loc[mask, "p_oracle"].mean()) <= 0.015, band
 
 
+def test_the_time_to_work_curve_is_calibrated_at_3_and_12_months(run):
+    """The issue's bar: by band within 0.03 of the truth at 3 and 12 months (and of what was observed at 3)."""
+    metrics = run["run"].data.metrics
+    for band in BANDS:
+        key = band.replace(" months", "m").replace("+", "plus")
+        for months in (3, 12):
+            cell = {name: metrics[f"test.curve.{months}m.{key}.{name}"] for name in ("predicted", "oracle")}
+            assert abs(cell["predicted"] - cell["oracle"]) <= 0.03, (band, months, cell)
+        assert abs(metrics[f"test.curve.3m.{key}.predicted"] - metrics[f"test.curve.3m.{key}.observed"]) <= 0.03
+        assert f"test.curve.12m.{key}.observed" not in metrics  # 12-month windows are not over in the test period
+    test = run["test_set"]
+    assert (test["p_model_3_months"] < test["p_model"]).all() and (test["p_model"] < test["p_model_12_months"]).all()
+
+
 def test_discriminates_nearly_as_well_as_the_truth_and_better_than_logistic(run):
     auc, oracle, logistic = (_metric(run, "auc", m) for m in ("model", "oracle", "logistic"))
     assert oracle - auc <= 0.01
@@ -92,7 +106,7 @@ def test_bundle_loaded_back_scores_raw_records_bit_for_bit(run):
 def test_the_run_records_what_an_auditor_needs(run):
     tags = run["run"].data.tags
     for key in ("data.sha256", "data.as_of", "spec.sha256", "policy.sha256", "policy.version", "code.git_commit",
-                "calibrator", "period.test_start"):
+                "model.kind", "period.test_start"):
         assert tags.get(key), key
     assert tags["data.as_of"] == "2026-06-30"
     metrics = run["run"].data.metrics
@@ -100,15 +114,19 @@ def test_the_run_records_what_an_auditor_needs(run):
     assert {f"test.{m}.overall.auc" for m in ("model", "registration_blind", "logistic", "oracle")} <= set(metrics)
     artifacts = {a.path for a in run["client"].list_artifacts(run["run"].info.run_id, "training")}
     assert {"training/calibration_by_band.png", "training/reliability.png", "training/metrics.json",
-            "training/row_counts.json", "training/test_set.parquet"} <= artifacts
+            "training/row_counts.json", "training/test_set.parquet", "training/period_effects.png",
+            "training/period_effects.json", "training/curve.json"} <= artifacts
+    assert "period.level_ahead" in metrics
     assert run["version"].tags["data.sha256"] == tags["data.sha256"]
     assert not run["client"].get_registered_model("avstand").aliases  # registered, not promoted
 
 
 def test_progress_and_result_are_shown(run):
-    for stage in ("landmarks:", "periods:", "best round", "calibrator:", "registered avstand version 1"):
+    for stage in ("landmarks:", "periods:", "monthly hazards:", "(work hazard)", "(other hazard)", "period effects:",
+                  "test curve at 12 months", "registered avstand version 1"):
         assert stage in run["stderr"], stage
     assert "registered avstand version 1" in run["stdout"] and "24+ months" in run["stdout"]
+    assert "period effect assumed ahead" in run["stdout"] and "time-to-work curve" in run["stdout"]
 
 
 def test_an_invalid_extract_registers_nothing(run, tmp_path):
@@ -142,5 +160,5 @@ def test_the_same_inputs_give_the_same_model(run):
     manifests = [pd.read_json(mlflow.artifacts.download_artifacts(
         artifact_uri=f"models:/avstand/{v}/artifacts/bundle/manifest.json",
         dst_path=str(run["folder"] / f"manifest{v}")), typ="series") for v in (1, 2)]
-    assert manifests[0].equals(manifests[1])  # booster, calibrator, spec and policy byte for byte
+    assert manifests[0].equals(manifests[1])  # boosters, period effects, spec and policy byte for byte
     assert client.get_run(second.run_id).data.metrics == run["run"].data.metrics
