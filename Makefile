@@ -18,7 +18,7 @@ DATA    ?= data/register.parquet
 HOST    ?= 127.0.0.1
 PORT    ?= 3000
 
-.PHONY: help install run test slow lint bench bench-gates bench-monitor constraints clean
+.PHONY: help install run test slow lint bench bench-gates bench-monitor bench-turning constraints clean
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench    benchmarks (figures for the README)"
 	@echo "make bench-gates  the release gates' error rates on 20 simulated registers (about 80 minutes)"
 	@echo "make bench-monitor  monitoring's error rates on 20 simulated releases (about 25 minutes)"
+	@echo "make bench-turning  calibration through a turning labour market on 3 seeds x 3 worlds (about 15 minutes)"
 
 install: $(VENV)/.installed
 
@@ -94,3 +95,7 @@ constraints:
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	@echo "data/, mlflow.db, mlartifacts/, bentoml-store/ and avstand-log.db are kept: the registry, the served model and the assessment log are records; remove them by hand to start afresh"
+
+# Calibration through a turning labour market, against the exact truth and the direct 6-month model.
+bench-turning: install
+	$(BIN)/python benchmarks/turning_market.py --seeds 20260630 7 11

@@ -12,7 +12,9 @@ spread over the six months after the release and a caseworker decision on each (
   feed error), that day monitored alone (each of the 12 days in turn): the ``feed`` check must alarm (the
   ``inputs`` check may: it is about the feed too, and its share is shown);
 - ``downturn``: the same release in a world whose labour market falls to 0.55 from two months after the
-  release (the model cannot know): ``realised_calibration`` must alarm;
+  release (the model cannot know): ``realised_calibration`` must alarm (``early_exits`` too: the turn);
+- ``downturn, 4 months on``: the same world, the extract taken four months after the release, the
+  assessments of its first 90 days: no 180-day window has closed, ``early_exits`` must alarm;
 - ``registration-blind``: a model blind to time registered, calibrated overall: ``realised_calibration``
   must alarm, in the long-registered bands;
 - ``overrides nobody`` / ``overrides one group``: caseworkers who never override, or who override 15 % of
@@ -47,7 +49,10 @@ def replicate(k: int) -> dict[str, list[dict[str, str]]]:
     month_later = (released.replace(day=1) + dt.timedelta(days=62)).replace(day=1).strftime("%Y-%m")
     worlds = {"default": released_world(persons=persons, seed=seed, released_on=released),
               "downturn": released_world(persons=persons, seed=seed, released_on=released,
-                                         params=SimulationParams().with_downturn(since=month_later, level=0.55))}
+                                         params=SimulationParams().with_downturn(since=month_later, level=0.55)),
+              "downturn early": released_world(persons=persons, seed=seed, released_on=released, months_after=4,
+                                               params=SimulationParams().with_downturn(since=month_later,
+                                                                                       level=0.55))}
     days = [released + dt.timedelta(days=d) for d in range(1, 181, 15)]
     out: dict[str, list[dict[str, str]]] = defaultdict(list)
 
@@ -77,6 +82,9 @@ def replicate(k: int) -> dict[str, list[dict[str, str]]]:
             run(f"feed {feature}", default, faulty, only_day=day)
     down = worlds["downturn"]
     run("downturn", down, simulate_assessments(down.later, days=days, per_day=1000, seed=seed))
+    early = worlds["downturn early"]
+    first_days = [released + dt.timedelta(days=d) for d in range(1, 91, 7)]
+    run("downturn, 4 months on", early, simulate_assessments(early.later, days=first_days, per_day=1000, seed=seed))
     blind = simulate_assessments(default.later, days=days, per_day=1000, seed=seed, blind=True)
     run("registration-blind", default, blind)
     run("overrides nobody", default, healthy, simulate_decisions(healthy, rate=0.0, seed=seed))
@@ -87,7 +95,8 @@ def replicate(k: int) -> dict[str, list[dict[str, str]]]:
 
 
 _EXPECTED = {"healthy": None, "healthy day": None, "feed birth_region": "feed", "feed disability": "feed",
-             "downturn": "realised_calibration", "registration-blind": "realised_calibration",
+             "downturn": "realised_calibration", "downturn, 4 months on": "early_exits",
+             "registration-blind": "realised_calibration",
              "overrides nobody": "override_rate_low", "overrides one group": "override_rate_group"}
 
 

@@ -11,7 +11,7 @@ is scored and compared with the truth by registration-time band, at 3, 6 and 12 
 Baseline, measured in the same run on the same rows: the model before monthly hazards (a direct 6-month
 LightGBM on the snapshots whose 180 days are over, with its calibrator), and its fitting time against the
 two hazards' boosters and period effects. Usage:
-python benchmarks/turning_market.py [--persons 200000] [--seeds 20260630 7] [--level-months 1 2 3]
+python benchmarks/turning_market.py [--persons 200000] [--seeds 20260630 7] [--level-months 1 2 3] [--config F]
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ WORLDS = {
 BANDS = ("0-3 months", "3-6 months", "6-12 months", "12-24 months", "24+ months")
 
 
-def trained(data: Path, as_of: dt.date) -> tuple[Scorer, object, dict[str, float], pd.DataFrame]:
+def trained(data: Path, as_of: dt.date, config: Path | None) -> tuple[Scorer, object, dict[str, float], pd.DataFrame]:
     """The hazards' scorer, the direct 6-month model (booster, calibrator), the fitting times, the frame."""
-    inputs = load_inputs(data=data, as_of=as_of)
+    inputs = load_inputs(data=data, as_of=as_of, config_path=config)
     snapshots, counts = snapshot(inputs)
     split = split_periods(inputs, snapshots, counts)
     rows = period_rows(model_arrays(inputs, snapshots, split), split)
@@ -77,14 +77,14 @@ def stock_of(frame: pd.DataFrame, day: dt.date) -> pd.DataFrame:
     return frame[registered].assign(assessed_on=ts).reset_index(drop=True)
 
 
-def run(world: str, persons: int, seed: int, level_months: list[int]) -> list[dict]:
+def run(world: str, persons: int, seed: int, level_months: list[int], config: Path | None) -> list[dict]:
     as_of, params = WORLDS[world]
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "register.parquet"
         frame = simulate_register(persons=persons, seed=seed, as_of=as_of, params=params)
         write_extract(frame, data)
         write_metadata(data, persons=persons, seed=seed, as_of=as_of, spells=len(frame), params=params)
-        scorer, (booster, calibrator), seconds, frame = trained(data, as_of)
+        scorer, (booster, calibrator), seconds, frame = trained(data, as_of, config)
     stock = stock_of(frame, as_of)
     truth = true_curve(stock, params=params, horizons=tuple(m * STEP_DAYS for m in HORIZONS))
     inputs = prepare(stock, spec=scorer.spec)
@@ -112,13 +112,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[20260630, 7])
     parser.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=list(WORLDS))
     parser.add_argument("--level-months", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--config", type=Path, help="a training configuration (default: training's)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     rows = []
     for world in args.worlds:
         for seed in args.seeds:
             started = time.perf_counter()
-            rows += run(world, args.persons, seed, args.level_months)
+            rows += run(world, args.persons, seed, args.level_months, args.config)
             print(f"{world} seed {seed}: {time.perf_counter() - started:.0f} s", flush=True)
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 200)

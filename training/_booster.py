@@ -35,10 +35,11 @@ def fit_booster(
     Returns the booster rebuilt from its own text form, so that what is evaluated is exactly what is
     saved in the bundle.
     """
-    fit, held = train.observed(), valid.observed()
-    dtrain = lgb.Dataset(fit.x, label=fit.y, weight=fit.w, feature_name=names, categorical_feature=categorical,
+    # Censored rows weigh 0 and are passed as they are: copying the other 96 % of a million persons' ten
+    # million rows to leave them out would cost half a gigabyte for nothing.
+    dtrain = lgb.Dataset(train.x, label=train.y, weight=train.w, feature_name=names, categorical_feature=categorical,
                          free_raw_data=True)
-    dvalid = lgb.Dataset(held.x, label=held.y, weight=held.w, reference=dtrain)
+    dvalid = lgb.Dataset(valid.x, label=valid.y, weight=valid.w, reference=dtrain)
     return _fit(_params(config, names, monotone, seed), dtrain, dvalid, config, label)
 
 

@@ -34,6 +34,8 @@ log = logging.getLogger("avstand.train")
 _DAYS_GRID = np.array([0, 30, 91, 183, 274, 365, 548, 730, 1095, 1460, 2190])
 # Test rows the directional check re-scores (each at every point of the grid).
 _DIRECTIONAL_SAMPLE = 2000
+# Test rows the curve beyond 6 months, and the truth at 3 and 12 months, are judged on (``_curve_table``).
+_CURVE_SAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -64,17 +66,17 @@ class Evaluation:
 
 def compare(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer) -> dict[str, np.ndarray]:
     """Test-period probabilities of the model, the comparators fitted on the same rows and, for a synthetic
-    register, the truth (``oracle``): within 180 days under each one's name, and the model's and the
-    truth's other horizons as ``<name>_<m>_months`` (``horizon_key``)."""
-    curve = Scorer.horizons(scorer.curve(rows.test.x, assessed_on=_assessed(rows), months=max(HORIZONS),
+    register, the truth (``oracle``): within 180 days under each one's name, and the model's within 3
+    months as ``model_3_months`` (``horizon_key``)."""
+    curve = Scorer.horizons(scorer.curve(rows.test.x, assessed_on=_assessed(rows), months=POLICY_MONTHS,
                                          threads=inputs.config.lightgbm.num_threads))
     predictions = {horizon_key("model", m): p for m, p in curve.items()}
     predictions["registration_blind"] = registration_blind(rows.train, rows.calibration, rows.test,
                                                            spec=inputs.spec, config=inputs.config)
     predictions["logistic"] = fit_logistic(rows.train, rows.test, spec=inputs.spec, config=inputs.config)
-    oracle = oracle_curve(inputs.data, rows.test_snapshots, horizons=tuple(m * STEP_DAYS for m in HORIZONS))
+    oracle = oracle_curve(inputs.data, rows.test_snapshots, horizons=(POLICY_MONTHS * STEP_DAYS,))
     if oracle is not None:
-        predictions |= {horizon_key("oracle", m): oracle[m * STEP_DAYS] for m in HORIZONS}
+        predictions["oracle"] = oracle[POLICY_MONTHS * STEP_DAYS]
     return predictions
 
 
@@ -100,7 +102,7 @@ def evaluate(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer,
     outcome, level = inputs.policy.decide(predictions["model"], days.astype(int))
     decisions = pd.Series(np.where(pd.isna(level), outcome, "suitable_" + level.astype(str)))
     evaluation = Evaluation(metrics=metrics, oracle_mae=oracle_mae, violations=violations, decisions=decisions,
-                            curve=_curve_table(rows, predictions))
+                            curve=_curve_table(inputs, rows, scorer, predictions))
     _log_results(evaluation)
     return evaluation
 
@@ -118,27 +120,42 @@ def _assessed(rows: PeriodRows) -> np.ndarray:
     return rows.test_snapshots["assessed_on"].to_numpy(dtype="datetime64[D]")
 
 
-def _curve_table(rows: PeriodRows, predictions: dict[str, np.ndarray]) -> dict[str, dict[str, dict[str, Any]]]:
+def _curve_table(inputs: TrainingInputs, rows: PeriodRows, scorer: Scorer,
+                 predictions: dict[str, np.ndarray]) -> dict[str, dict[str, dict[str, Any]]]:
     """The curve's mean prediction by band at each horizon, against what was observed (where the test
-    period's windows of that length are over) and the truth (synthetic data only)."""
+    period's windows of that length are over) and the truth (synthetic data only).
+
+    Beyond the policy's 6 months, and for the truth beyond it and at 3 months, on a seeded sample of
+    ``_CURVE_SAMPLE`` test rows: the 12-month curve and a 360-day truth cost twice the 6-month ones, and a
+    band's mean on 50,000 rows is within about 0.003 of the whole test set's.
+    """
     test = rows.test_snapshots
     bands = registration_band(test["days_registered"].to_numpy())
     status, tau = test["status"].to_numpy(), test["tau"].to_numpy()
+    sample = np.sort(np.random.default_rng(inputs.config.seed).choice(len(test), min(len(test), _CURVE_SAMPLE),
+                                                                      replace=False))
+    longest = scorer.curve(rows.test.x[sample], assessed_on=_assessed(rows)[sample], months=max(HORIZONS),
+                           threads=inputs.config.lightgbm.num_threads)
+    others = tuple(m * STEP_DAYS for m in HORIZONS if m != POLICY_MONTHS)
+    truth = oracle_curve(inputs.data, test.iloc[sample].reset_index(drop=True), horizons=others)
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for months in HORIZONS:
-        predicted, oracle = predictions[horizon_key("model", months)], predictions.get(horizon_key("oracle", months))
+        known = horizon_key("model", months) in predictions  # on every test row
+        predicted = predictions[horizon_key("model", months)] if known else longest[:, months - 1]
+        oracle = predictions.get("oracle") if months == POLICY_MONTHS else (truth or {}).get(months * STEP_DAYS)
         observed = observed_within(status, tau, months * STEP_DAYS) if months <= POLICY_MONTHS else None
         table = {}
         for band in ("overall", *(label for label, _, _ in REGISTRATION_BANDS)):
             mask = np.ones(len(test), bool) if band == "overall" else bands == band
             if not mask.any():
                 continue
-            cell: dict[str, Any] = {"rows": int(mask.sum()), "predicted": float(predicted[mask].mean()),
+            cell: dict[str, Any] = {"rows": int(mask.sum()),
+                                    "predicted": float((predicted[mask] if known else predicted[mask[sample]]).mean()),
                                     "observed": None, "oracle": None}
             if observed is not None and observed[1][mask].sum() > 0:
                 cell["observed"] = float(np.average(observed[0][mask], weights=observed[1][mask]))
             if oracle is not None:
-                cell["oracle"] = float(oracle[mask].mean())
+                cell["oracle"] = float((oracle[mask] if months == POLICY_MONTHS else oracle[mask[sample]]).mean())
             table[band] = cell
         out[f"{months} months"] = table
     return out

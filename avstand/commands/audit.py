@@ -48,8 +48,10 @@ def format_verdict(findings: dict, reports: Path) -> str:
     not_judged = meta.get("not_judged_gates") or []
     lines = [f"version {meta['version']}: {meta['verdict'].upper()}"
              + (f" ({len(not_judged)} gates not judged: too little evidence)" if not_judged else "")]
+    width = max((len(g["gate"]) for g in findings["gates"]), default=0)
     for g in findings["gates"]:
         value = "-" if g["value"] is None else f"{g['value']:.4f}"
-        lines.append(f"  {g['verdict']:<15} {g['gate']:<34} {value:>9}  (tolerance {g['threshold']}) {g['detail']}")
+        lines.append(f"  {g['verdict']:<15} {g['gate']:<{width}} {value:>9}  (tolerance {g['threshold']}) "
+                     f"{g['detail']}")
     lines.append(f"report: {reports / str(meta['version']) / 'report.html'}")
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import json
 import sqlite3
 import time
@@ -30,7 +31,7 @@ def test_score_answers_a_logged_explained_assessment(server):
     assert 0 < body["probability"] < 1 and body["days_registered"] == 142 and body["model_version"] == "1"
     # The curve behind the three probabilities: rising month by month, through each of them (to 4 decimals).
     curve = body["curve"]
-    assert len(curve) == 12 and all(a < b for a, b in zip(curve, curve[1:], strict=False))
+    assert len(curve) == 12 and all(a < b for a, b in itertools.pairwise(curve))
     assert [round(body[k], 4) for k in ("probability_3_months", "probability", "probability_12_months")] == [
         curve[2], curve[5], curve[11]]
     assert body["outcome"] in ("too_close", "suitable", "in_depth_support")
