@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring._thresholds import Thresholds
+from monitoring._thresholds import EarlyExits, RealisedCalibration, Thresholds
 
 __all__ = ["CHECKS", "alarms_and_checks"]
 
@@ -81,30 +81,24 @@ def _feed_alarm(day: dict, feature: str, cell: dict, thresholds: Thresholds) -> 
 
 
 def _calibration_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:
-    rule = thresholds.realised_calibration
-    lo, hi = row["interval"]
-    where = "everyone" if row["grouping"] == "overall" else f"{row['grouping']} = {row['group']}"
-    month = "all months" if row["assessed_month"] == "all" else f"assessed in {row['assessed_month']}"
-    return {"check": "realised_calibration",
-            "detail": f"{where}, {month}: predicted {row['predicted']:.3f}, observed {row['observed']:.3f} "
-                      f"[{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the noise",
-            "figure": row["predicted"] - row["observed"], "threshold": rule.tolerance,
-            "evidence": f"{row['n']:,} closed 180-day windows ({row['censored']:,} censored), "
-                        f"{row['pending']:,} still pending",
-            "action": rule.action}
+    return _outcome_alarm("realised_calibration", row, thresholds.realised_calibration, days=180)
 
 
 def _early_alarm(row: dict, thresholds: Thresholds) -> dict[str, Any]:
-    rule = thresholds.early_exits
+    return _outcome_alarm("early_exits", row, thresholds.early_exits, days=row["days"])
+
+
+def _outcome_alarm(check: str, row: dict, rule: RealisedCalibration | EarlyExits, *, days: int) -> dict[str, Any]:
+    """An alarm of realised outcomes against the predictions (``days`` after the assessments)."""
     lo, hi = row["interval"]
     where = "everyone" if row["grouping"] == "overall" else f"{row['grouping']} = {row['group']}"
     month = "all months" if row["assessed_month"] == "all" else f"assessed in {row['assessed_month']}"
-    return {"check": "early_exits",
-            "detail": f"{where}, {month}, within {row['days']} days: predicted {row['predicted']:.3f}, observed "
-                      f"{row['observed']:.3f} [{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the "
-                      "noise",
+    within = "" if check == "realised_calibration" else f", within {days} days"
+    return {"check": check,
+            "detail": f"{where}, {month}{within}: predicted {row['predicted']:.3f}, observed {row['observed']:.3f} "
+                      f"[{lo:.3f}, {hi:.3f}]: off by more than +-{rule.tolerance} beyond the noise",
             "figure": row["predicted"] - row["observed"], "threshold": rule.tolerance,
-            "evidence": f"{row['n']:,} closed {row['days']}-day windows ({row['censored']:,} censored), "
+            "evidence": f"{row['n']:,} closed {days}-day windows ({row['censored']:,} censored), "
                         f"{row['pending']:,} still pending",
             "action": rule.action}
 
