@@ -21,7 +21,7 @@ from audits._evaluate import Scored, evaluate_candidate
 from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
 from audits._report import write_reports
-from models import HORIZONS, InputError, Scorer, assess, month_text
+from models import HORIZON_COLUMNS, InputError, Scorer, assess, month_text
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -75,8 +75,7 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
 
 
 def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
-    horizons = {m: frame[f"probability_{m}_months"].to_numpy() for m in HORIZONS
-                if f"probability_{m}_months" in frame}
+    horizons = {m: frame[name].to_numpy() for m, name in HORIZON_COLUMNS.items() if name in frame}
     return Scored(probability=frame["probability"].to_numpy(), outcome=frame["outcome"].to_numpy(),
                   level=frame["level"].to_numpy(), profile=profile, name=name, horizons=horizons)
 

@@ -17,7 +17,10 @@ from models._hazards import HORIZONS, POLICY_MONTHS
 from models._reasons import REASON_FIELDS, TOP_REASONS, reason_columns, reasons
 from models._scorer import Scorer
 
-__all__ = ["CURVE_DECIMALS", "Assessed", "assess"]
+__all__ = ["CURVE_DECIMALS", "HORIZON_COLUMNS", "Assessed", "assess"]
+
+# The columns of the curve's horizons beside the policy's 6 months (``probability``): months -> name.
+HORIZON_COLUMNS = {m: f"probability_{m}_months" for m in HORIZONS if m != POLICY_MONTHS}
 
 # A curve as answered and logged: 4 decimals are finer than any model's precision, and keep a million logged
 # curves to about 70 MB.
@@ -45,7 +48,7 @@ class Assessed:
 
     def horizon_fields(self, k: int) -> dict[str, float]:
         """Record ``k``'s probabilities at the horizons beside the policy's: ``probability_3_months``, ..."""
-        return {f"probability_{m}_months": float(self.curve[k, m - 1]) for m in HORIZONS if m != POLICY_MONTHS}
+        return {name: float(self.curve[k, m - 1]) for m, name in HORIZON_COLUMNS.items()}
 
     def to_frame(self) -> pd.DataFrame:
         """The assessments as columns, on the records' index.
@@ -58,7 +61,7 @@ class Assessed:
             (``REASON_FIELDS`` of each reason; None where a record has fewer).
         """
         out = pd.DataFrame({"probability": self.probability}
-                           | {f"probability_{m}_months": self.curve[:, m - 1] for m in HORIZONS if m != POLICY_MONTHS}
+                           | {name: self.curve[:, m - 1] for m, name in HORIZON_COLUMNS.items()}
                            | {"outcome": self.outcome, "level": self.level, "days_registered": self.days_registered},
                            index=self.index)
         if self.reasons is not None:

@@ -93,8 +93,7 @@ class PeriodEffects:
         known = np.clip(assessed_month - self.first_month, 0, len(effects))
         start = np.maximum(known - self.level_months, 0)
         count = known - start
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(count > 0, (total[known] - total[start]) / np.maximum(count, 1), 0.0)
+        return np.where(count > 0, (total[known] - total[start]) / np.maximum(count, 1), 0.0)
 
     @property
     def latest_level(self) -> float:

@@ -25,8 +25,7 @@ import pandas as pd
 from models import (
     CURVE_DECIMALS,
     CURVE_MONTHS,
-    HORIZONS,
-    POLICY_MONTHS,
+    HORIZON_COLUMNS,
     REASON_FIELDS,
     STEP_DAYS,
     TOP_REASONS,
@@ -49,7 +48,7 @@ log = logging.getLogger("avstand.score")
 _CHUNK = {False: 25_000, True: 2_000}
 # A scored file's curve, month by month, and its probabilities beside the policy's 6 months.
 CURVE_COLUMNS = [f"curve_{STEP_DAYS * (j + 1)}_days" for j in range(CURVE_MONTHS)]
-_HORIZON_COLUMNS = [f"probability_{m}_months" for m in HORIZONS if m != POLICY_MONTHS]
+_HORIZON_COLUMNS = list(HORIZON_COLUMNS.values())
 
 
 def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: dt.date,
