@@ -222,7 +222,8 @@ def test_big_batches_of_invalid_records_do_not_block_readiness(limited):
             assert httpx.get(limited.url + "/readyz", timeout=10).status_code == 200
             waits.append(time.monotonic() - started)
     assert all(b.result().status_code == 200 for b in batches)
-    # The checking off the loop: probes answer in a tenth of a second. The first may meet the sixteen bodies
-    # arriving at once (each read whole before it is checked) and wait for them on a busy machine; were the
-    # checking on the loop, every probe would wait its ~1.3 s.
-    assert len(waits) >= 3 and sorted(waits)[-2] < 0.6 and statistics.median(waits) < 0.2, waits
+    # Measured: with the checking off the loop, ~30 probes of median 0.07 s on an idle machine, 15 of median
+    # 0.20 s (second-longest 0.31 s) under CI's load; with it planted on the loop, 3 probes, two of them over
+    # 1.6 s. The bars sit between the two. The first probe may meet the sixteen bodies arriving at once (each
+    # read whole before it is checked), so only the second-longest wait is bounded.
+    assert len(waits) >= 5 and sorted(waits)[-2] < 1.0 and statistics.median(waits) < 0.5, waits
