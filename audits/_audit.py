@@ -75,7 +75,7 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
 
 
 def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
-    horizons = {m: frame[name].to_numpy() for m, name in HORIZON_COLUMNS.items() if name in frame}
+    horizons = {m: frame[column].to_numpy() for m, column in HORIZON_COLUMNS.items() if column in frame}
     return Scored(probability=frame["probability"].to_numpy(), outcome=frame["outcome"].to_numpy(),
                   level=frame["level"].to_numpy(), profile=profile, name=name, horizons=horizons)
 

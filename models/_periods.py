@@ -92,8 +92,8 @@ class PeriodEffects:
         total = np.concatenate([[0.0], np.cumsum(effects)])
         known = np.clip(assessed_month - self.first_month, 0, len(effects))
         start = np.maximum(known - self.level_months, 0)
-        count = known - start
-        return np.where(count > 0, (total[known] - total[start]) / np.maximum(count, 1), 0.0)
+        # With no month known, start == known and the sum is 0: the level is 0, as documented.
+        return (total[known] - total[start]) / np.maximum(known - start, 1)
 
     @property
     def latest_level(self) -> float:

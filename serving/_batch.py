@@ -46,9 +46,8 @@ log = logging.getLogger("avstand.score")
 # Rows per chunk: large without reasons (one booster call amortises its set-up), small with reasons
 # (TreeSHAP costs about 1.5 ms a row, so progress can be shown every few seconds).
 _CHUNK = {False: 25_000, True: 2_000}
-# A scored file's curve, month by month, and its probabilities beside the policy's 6 months.
+# A scored file's curve, month by month.
 CURVE_COLUMNS = [f"curve_{STEP_DAYS * (j + 1)}_days" for j in range(CURVE_MONTHS)]
-_HORIZON_COLUMNS = list(HORIZON_COLUMNS.values())
 
 
 def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: dt.date,
@@ -119,7 +118,7 @@ def _score_in_chunks(production: Production, records: pd.DataFrame, *, with_reas
         for future in as_completed(futures):
             part = parts[futures[future]] = future.result()
             progress.add(len(part))
-    columns = ["probability", *_HORIZON_COLUMNS, "outcome", "level", "days_registered", *CURVE_COLUMNS,
+    columns = ["probability", *HORIZON_COLUMNS.values(), "outcome", "level", "days_registered", *CURVE_COLUMNS,
                *(reason_columns() if with_reasons else [])]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
@@ -149,7 +148,7 @@ def _scored_stock(production: Production, stock: pd.DataFrame, day: pd.Timestamp
         "assessed_on": np.full(len(stock), day.to_datetime64()),
         "days_registered": scored["days_registered"].to_numpy(dtype=np.int64),
         "probability": scored["probability"].to_numpy(dtype=float),
-        **{name: scored[name].to_numpy(dtype=float) for name in _HORIZON_COLUMNS},
+        **{name: scored[name].to_numpy(dtype=float) for name in HORIZON_COLUMNS.values()},
         "outcome": scored["outcome"].to_numpy(dtype=object),
         "level": scored["level"].to_numpy(dtype=object),
         "model_version": production.model_version,
