@@ -65,9 +65,11 @@ class Periods(_Strict):
     # more are less noisy (why 3: README, "A turning labour market").
     level_months: int = Field(default=3, ge=1, le=24)
     # Shares of rows, for speed: of the rows without an other exit in the other hazard's fit, and of the
-    # training period's rows in estimating their months' effects (each weighted up; why: training/_pipeline.py).
+    # training period's rows in estimating their months' effects (each weighted up). Sampling the other
+    # hazard's rows costs no accuracy; sampling the training months' rows does (their noisy effects make a
+    # noisy season), so by default every one is used (measured: README, "Training cost").
     other_sample: float = Field(default=0.25, gt=0, le=1)
-    train_sample: float = Field(default=0.25, gt=0, le=1)
+    train_sample: float = Field(default=1.0, gt=0, le=1)
 
 
 class Calibration(_Strict):

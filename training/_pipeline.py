@@ -120,9 +120,8 @@ def fit_model(inputs: TrainingInputs, rows: PeriodRows, *, label: str = "model")
 def with_periods(inputs: TrainingInputs, rows: PeriodRows, hazards: Hazards) -> Scorer:
     """The scorer of ``hazards`` with the period effects of every month the hazards' rows cover.
 
-    The training period's months are estimated on a seeded share of their rows (``periods.train_sample``):
-    their effects only shape the season and the report, and scoring millions of rows would cost more than
-    fitting.
+    The training period's months may be estimated on a seeded share of their rows (``periods.train_sample``,
+    by default all of them): their effects shape the season and the report, and a share makes both noisier.
     """
     config = inputs.config
     train = rows.hazards["train"]
