@@ -9,7 +9,7 @@ MLflow wrapper lives in ``models.bundle`` (imported on its own, since it pulls i
 ``audits`` and ``serving`` build on this package and never on each other's internals.
 """
 
-from models._assess import CURVE_DECIMALS, HORIZON_COLUMNS, Assessed, assess
+from models._assess import CURVE_DECIMALS, HORIZON_COLUMNS, Assessed, assess, assess_records
 from models._calibrator import Calibrator
 from models._censoring import censoring_weights
 from models._contract import (
@@ -110,6 +110,7 @@ __all__ = [
     "UnavailableError",
     "as_boolean",
     "assess",
+    "assess_records",
     "assessment_dates",
     "audit_group",
     "binary_metrics",

@@ -1,23 +1,28 @@
 """One assessment path for every caller: validate, score, decide and (optionally) explain raw records.
 
-The service, batch scoring, the audits and the MLflow model all call ``assess``, so a jobseeker scored
-online and in the nightly batch gets the same numbers and the same reasons.
+Batch scoring, the audits and the MLflow model call ``assess`` on a frame; the service calls
+``assess_records`` on its calls' records, which checks them by the same rules without pandas. Both end in
+one function that scores, decides and explains, so a jobseeker scored online and in the nightly batch gets
+the same numbers and the same reasons (a property test holds them equal to the last bit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models._features import assessment_dates, model_matrix, prepare
+from models._features import assessment_dates, model_columns, model_matrix, prepare
 from models._hazards import HORIZONS, POLICY_MONTHS
-from models._reasons import REASON_FIELDS, TOP_REASONS, reason_columns, reasons
+from models._reasons import REASON_FIELDS, TOP_REASONS, explain, reason_columns
+from models._records import record_matrix
 from models._scorer import Scorer
 
-__all__ = ["CURVE_DECIMALS", "HORIZON_COLUMNS", "Assessed", "assess"]
+__all__ = ["CURVE_DECIMALS", "HORIZON_COLUMNS", "Assessed", "assess", "assess_records"]
 
 # The columns of the curve's horizons beside the policy's 6 months (``probability``): months -> name.
 HORIZON_COLUMNS = {m: f"probability_{m}_months" for m in HORIZONS if m != POLICY_MONTHS}
@@ -95,11 +100,43 @@ def assess(scorer: Scorer, records: pd.DataFrame, *, with_reasons: bool = True,
     """
     inputs = prepare(records, spec=scorer.spec)
     matrix = model_matrix(inputs, spec=scorer.spec)  # once, for the score and its explanation
-    curve = scorer.curve(matrix, assessed_on=assessment_dates(records))
+    return _assessed(scorer, matrix, assessment_dates(records), index=records.index, top=top,
+                     shown=(lambda name: (records[name] if name in records.columns else inputs[name])
+                            .to_numpy(dtype=object)) if with_reasons else None)
+
+
+def assess_records(scorer: Scorer, records: Sequence[Mapping[str, Any]], *, with_reasons: bool = True,
+                   top: int = TOP_REASONS) -> Assessed:
+    """``assess`` for records given as mappings (a call's JSON objects), without building a frame: the same
+    numbers and reasons to the last bit, at a fraction of the cost for a few records.
+
+    Returns
+    -------
+    Assessed
+        On a ``RangeIndex`` over ``records``.
+
+    Raises
+    ------
+    RecordError
+        As ``assess`` (see ``record_matrix``).
+    """
+    checked = record_matrix(records, spec=scorer.spec)
+    columns = model_columns(scorer.spec)
+
+    def shown(name: str) -> np.ndarray:
+        return checked.raw[name] if name in checked.raw else checked.matrix[:, columns.index(name)].astype(float)
+
+    return _assessed(scorer, checked.matrix, checked.assessed_on, index=pd.RangeIndex(len(records)), top=top,
+                     shown=shown if with_reasons else None)
+
+
+def _assessed(scorer: Scorer, matrix: np.ndarray, assessed_on: np.ndarray, *, index: pd.Index, top: int,
+              shown: Callable[[str], np.ndarray] | None) -> Assessed:
+    """Score, decide and (when ``shown`` gives the values reasons show) explain a checked model matrix."""
+    curve = scorer.curve(matrix, assessed_on=assessed_on)
     probability = curve[:, POLICY_MONTHS - 1]
-    days = inputs["days_registered"].to_numpy().astype(int)
+    days = matrix[:, model_columns(scorer.spec).index("days_registered")].astype(int)
     outcome, level = scorer.policy.decide(probability, days)
-    explained = reasons(scorer, records, inputs=inputs, matrix=matrix, top=top) if with_reasons else None
+    explained = explain(scorer, matrix, shown=shown, top=top) if shown is not None else None
     return Assessed(probability=probability, curve=curve, outcome=outcome, level=level, days_registered=days,
-                    reasons=explained,
-                    index=records.index, top=top)
+                    reasons=explained, index=index, top=top)

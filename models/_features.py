@@ -9,6 +9,7 @@ seasonal).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from models._errors import InputError
 from models._spec import FeatureSpec
 
 __all__ = ["DERIVED_FEATURES", "RecordError", "assessment_dates", "categorical_indices", "model_columns",
-           "model_matrix", "prepare"]
+           "model_matrix", "prepare", "prepared_columns"]
 
 DERIVED_FEATURES = ("days_registered", "assessment_month")
 
@@ -78,47 +79,43 @@ def prepare(records: pd.DataFrame, *, spec: FeatureSpec) -> pd.DataFrame:
     missing = [c for c in ["registered_on", "assessed_on", *spec.model_features] if c not in records.columns]
     if missing:
         raise RecordError(f"records lack the columns {missing}")
-    registered = _dates(records, "registered_on")
-    assessed = _dates(records, "assessed_on")
+    columns = prepared_columns(lambda name: records[name], spec=spec)
+    out: dict[str, object] = {name: columns[name] for name in model_columns(spec)}
+    for name, feature in spec.features.items():
+        if name in out and feature.type == "category":
+            out[name] = pd.Categorical.from_codes(columns[name], dtype=_category_dtype(tuple(feature.categories)))
+    return pd.DataFrame(out, index=records.index)
+
+
+def prepared_columns(column: Callable[[str], pd.Series | np.ndarray], *, spec: FeatureSpec) -> dict[str, np.ndarray]:
+    """Every rule of ``prepare``, on columns given one at a time: ``column(name)`` is a Series (a frame's
+    column, typed or not) or an object array of raw values (``models.record_matrix``'s). The category
+    features as their codes in spec order, every other model column as ``float64``, and ``assessed_on`` as
+    ``datetime64[D]``."""
+    registered = _dates(column("registered_on"), "registered_on")
+    assessed = _dates(column("assessed_on"), "assessed_on")
     days = (assessed - registered).astype("timedelta64[D]").astype(np.int64)
     if (days < 0).any():
         row = int(np.flatnonzero(days < 0)[0])
         raise RecordError(f"row {row}: assessed_on {assessed[row]} is before registered_on {registered[row]}")
     out = {}
     for name in spec.model_features:
-        feature, column = spec.features[name], records[name]
+        feature, values = spec.features[name], column(name)
         if feature.type == "category":
-            dtype = _category_dtype(tuple(feature.categories))
-            if isinstance(column.dtype, pd.CategoricalDtype) and column.dtype == dtype:
-                codes = column.cat.codes.to_numpy()  # already coded in spec order: nothing to recode
-            else:
-                codes = dtype.categories.get_indexer(column.to_numpy(dtype=object))
-            _refuse(records, name, codes < 0, f"allowed: {', '.join(feature.categories)}")
-            out[name] = pd.Categorical.from_codes(codes, dtype=dtype)
+            out[name] = _codes(values, name, tuple(feature.categories))
         elif feature.type == "boolean":
-            values = column.to_numpy()
-            if values.dtype == bool:
-                out[name] = values.astype(float)
-                continue
-            read = [as_boolean(v) for v in values]
-            _refuse(records, name, np.array([v is None for v in read], dtype=bool), "expected true or false")
-            out[name] = np.array(read, dtype=float)
+            out[name] = _booleans(values, name)
         else:
-            if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
-                values = column.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            bad = ~np.isfinite(values) | (values < feature.min) | (values > feature.max)
-            _refuse(records, name, bad, f"a number from {feature.min:g} to {feature.max:g}")
-            out[name] = values
+            out[name] = _numbers(values, name, feature.min, feature.max)
     out["days_registered"] = days.astype(float)
     out["assessment_month"] = (assessed.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(float)
-    return pd.DataFrame(out, index=records.index)
+    out["assessed_on"] = assessed
+    return out
 
 
 def assessment_dates(records: pd.DataFrame) -> np.ndarray:
     """The records' ``assessed_on`` as ``datetime64[D]`` (checked as ``prepare`` checks it)."""
-    return _dates(records, "assessed_on")
+    return _dates(records["assessed_on"], "assessed_on")
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,23 +124,70 @@ def _category_dtype(values: tuple[str, ...]) -> pd.CategoricalDtype:
     return pd.CategoricalDtype(categories=list(values))
 
 
-def _dates(records: pd.DataFrame, name: str) -> np.ndarray:
+@functools.lru_cache(maxsize=64)
+def _category_lookup(values: tuple[str, ...]) -> dict[str, int]:
+    return {value: code for code, value in enumerate(values)}
+
+
+# Below this many values a dict per value beats pandas' index (whose set-up costs ~20 µs a call); above, the
+# index is faster. Both give the same codes: -1 for anything not exactly one of the categories.
+_FEW = 64
+
+
+def _codes(values: pd.Series | np.ndarray, name: str, categories: tuple[str, ...]) -> np.ndarray:
+    dtype = _category_dtype(categories)
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype) and values.dtype == dtype:
+        return values.cat.codes.to_numpy()  # already coded in spec order: nothing to recode
+    raw = np.asarray(values, dtype=object)
+    if len(raw) < _FEW:
+        lookup = _category_lookup(categories)
+        codes = np.array([lookup.get(v, -1) if isinstance(v, str) else -1 for v in raw], dtype=np.intp)
+    else:
+        codes = dtype.categories.get_indexer(raw)
+    _refuse(raw, name, codes < 0, f"allowed: {', '.join(categories)}")
+    return codes
+
+
+def _booleans(values: pd.Series | np.ndarray, name: str) -> np.ndarray:
+    raw = np.asarray(values)
+    if raw.dtype == bool:
+        return raw.astype(float)
+    read = [as_boolean(v) for v in raw]
+    _refuse(raw, name, np.array([v is None for v in read], dtype=bool), "expected true or false")
+    return np.array(read, dtype=float)
+
+
+def _numbers(values: pd.Series | np.ndarray, name: str, low: float, high: float) -> np.ndarray:
+    if isinstance(values, np.ndarray):  # a list of records' values: numbers as Python objects
+        if all(type(v) is int or type(v) is float for v in values):  # not bool (1 is not true, True is not 1)
+            read = np.array(values, dtype=float)
+        else:
+            read = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    elif pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        read = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        read = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isfinite(read) | (read < low) | (read > high)
+    _refuse(np.asarray(values, dtype=object), name, bad, f"a number from {low:g} to {high:g}")
+    return read
+
+
+def _dates(values: pd.Series | np.ndarray, name: str) -> np.ndarray:
     """The column as ``datetime64[D]``; text must be exactly YYYY-MM-DD and a real day."""
-    column = records[name]
-    if pd.api.types.is_datetime64_any_dtype(column):
-        parsed = column.to_numpy().astype("datetime64[D]")
-        _refuse(records, name, np.isnat(parsed), "a date written YYYY-MM-DD")
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.to_numpy().astype("datetime64[D]")
+        _refuse(values.to_numpy(dtype=object), name, np.isnat(parsed), "a date written YYYY-MM-DD")
         return parsed
-    values = column.to_numpy(dtype=object)
-    well_formed = np.fromiter((isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in values), bool,
-                              len(values))
-    _refuse(records, name, ~well_formed, "a date written YYYY-MM-DD")
+    raw = np.asarray(values, dtype=object)
+    well_formed = np.fromiter((isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in raw), bool,
+                              len(raw))
+    _refuse(raw, name, ~well_formed, "a date written YYYY-MM-DD")
     try:
-        return values.astype("datetime64[D]")
+        return raw.astype("datetime64[D]")
     except ValueError:
         # A well-formed text that is no day (2024-02-30): find which, one by one.
-        bad = np.fromiter((not _is_day(v) for v in values), bool, len(values))
-        _refuse(records, name, bad, "a date written YYYY-MM-DD")
+        bad = np.fromiter((not _is_day(v) for v in raw), bool, len(raw))
+        _refuse(raw, name, bad, "a date written YYYY-MM-DD")
         raise
 
 
@@ -155,8 +199,8 @@ def _is_day(text: str) -> bool:
     return True
 
 
-def _refuse(records: pd.DataFrame, name: str, bad: np.ndarray, rule: str) -> None:
+def _refuse(values: np.ndarray, name: str, bad: np.ndarray, rule: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise RecordError(f"row {row}, column {name}: {records[name].iloc[row]!r} is not accepted ({rule}); "
+        raise RecordError(f"row {row}, column {name}: {values[row]!r} is not accepted ({rule}); "
                           f"{int(bad.sum())} such rows")

@@ -9,6 +9,8 @@ against the model's average; a negative one lowers it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -16,7 +18,7 @@ from models._contract import as_boolean
 from models._features import model_columns, model_matrix, prepare
 from models._scorer import Scorer
 
-__all__ = ["REASON_FIELDS", "TOP_REASONS", "reason_columns", "reasons"]
+__all__ = ["REASON_FIELDS", "TOP_REASONS", "explain", "reason_columns", "reasons"]
 
 # What an answer, the log and a scored file show of a reason (not its contribution or the raw value).
 REASON_FIELDS = ("feature", "direction", "sv", "en")
@@ -58,12 +60,21 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
     inputs = prepare(records, spec=scorer.spec) if inputs is None else inputs
     if matrix is None:
         matrix = model_matrix(inputs, spec=scorer.spec)
+    return explain(scorer, matrix, shown=lambda name: (records[name] if name in records.columns
+                                                       else inputs[name]).to_numpy(dtype=object), top=top)
+
+
+def explain(scorer: Scorer, matrix: np.ndarray, *, shown: Callable[[str], np.ndarray],
+            top: int = TOP_REASONS) -> list[list[dict]]:
+    """``reasons`` for a ``model_matrix``: ``shown(name)`` gives the values a sentence shows of the model
+    column ``name`` (the records' own, as given, for the spec's features), one per record."""
+    if not len(matrix):
+        return []  # LightGBM's contributions divide by the rows
     contributions = scorer.contributions(matrix).to_numpy()[:, :-1]  # without the bias column
     columns = model_columns(scorer.spec)
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
     # Plain arrays, read once: pandas' per-cell access would cost more than the explaining itself.
-    shown = {name: (records[name] if name in records.columns else inputs[name]).to_numpy(dtype=object)
-             for name in {columns[j] for j in np.unique(order)}}
+    values = {name: shown(name) for name in {columns[j] for j in np.unique(order)}}
     out = []
     for i, row in enumerate(order):
         items = []
@@ -72,7 +83,7 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
             if value == 0:
                 continue
             direction = "raises" if value > 0 else "lowers"
-            raw = shown[name][i]
+            raw = values[name][i]
             sentences = {lang: f"{_label(scorer, name, lang)} ({_show(scorer, name, raw, lang)}) "
                                f"{_VERB[lang][direction]} {_OBJECT[lang]}." for lang in ("sv", "en")}
             items.append({"feature": name, "direction": direction, "contribution": float(value),

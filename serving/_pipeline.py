@@ -1,9 +1,9 @@
 """Score, explain and log in micro-batches: every answer only after its log row is committed.
 
 Calls that arrive while a batch is being scored wait in a queue and form the next batch, so under load
-one ``prepare``, one booster call and one database transaction serve many calls (a group commit), and
-alone a call is scored at once. Scoring one record costs about as much fixed overhead (pandas, LightGBM
-set-up) as scoring a hundred, and a disk flush per call would cap throughput at the disk's flush rate.
+one check of the records, one booster call and one database transaction serve many calls (a group commit), and
+alone a call is scored at once. Scoring one record costs about as much fixed overhead (LightGBM's set-up)
+as scoring a hundred, and a disk flush per call would cap throughput at the disk's flush rate.
 
 Fair between clients: a large call is cut into chunks of ``chunk_records``, each client has a queue of
 its own, and a batch takes one call (or chunk) from each client in turn, at most ``client_records``
@@ -25,9 +25,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
-from models import REASON_FIELDS, assess
+from models import REASON_FIELDS, assess_records
 from serving._bento_store import Production
 from serving._live_metrics import count_assessments
 from serving._log import AssessmentLog, LogUnavailableError
@@ -149,8 +147,7 @@ class ScoringPipeline:
         """Score every call's records in one frame, commit all their rows in one transaction."""
         scorer = self.production.scorer
         flat = [(i, record) for i, call in enumerate(batch) for record in call.records]
-        frame = pd.DataFrame([record for _, record in flat])
-        assessed = assess(scorer, frame)
+        assessed = assess_records(scorer, [record for _, record in flat])
         probability, outcome, level, days = (assessed.probability, assessed.outcome, assessed.level,
                                              assessed.days_registered)
         curves = assessed.curve_lists()

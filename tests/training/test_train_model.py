@@ -10,7 +10,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from support import avstand_in_process
 
-from models import REGISTRATION_BANDS, Scorer, assess, registration_band
+from models import REGISTRATION_BANDS, Scorer, assess, assess_records, load_spec, registration_band
 
 BANDS = [label for label, _, _ in REGISTRATION_BANDS]
 
@@ -102,6 +102,27 @@ def test_bundle_loaded_back_scores_raw_records_bit_for_bit(run):
     assert set(scored["outcome"]) <= {"too_close", "suitable", "in_depth_support"}
     assert set(scored.loc[scored["outcome"] == "suitable", "level"]) <= {"A", "B", "C"}
     assert scored.loc[scored["outcome"] != "suitable", "level"].isna().all()
+
+
+def test_the_services_records_path_assesses_the_whole_test_set_bit_for_bit(run):
+    """``assess_records`` (the service's: one JSON object per record) against ``assess`` on the frame, on every
+    test-set row; with reasons on a sample (TreeSHAP is the slow part, and the same matrix feeds it)."""
+    model_dir = mlflow.artifacts.download_artifacts(artifact_uri="models:/avstand/1",
+                                                    dst_path=str(run["folder"] / "records-path"))
+    scorer = Scorer.load(f"{model_dir}/artifacts/bundle")
+    spec, test = load_spec(), run["test_set"]
+    frame = pd.DataFrame({name: test[name].astype(str) if spec.features[name].type == "category"
+                          else test[name].astype(bool) if spec.features[name].type == "boolean"
+                          else test[name].astype(int) for name in spec.model_features})
+    for name in ("registered_on", "assessed_on"):
+        frame[name] = pd.to_datetime(test[name]).dt.strftime("%Y-%m-%d").to_numpy()
+    records = frame.to_dict("records")  # Python values, as JSON gives them
+    fast, whole = assess_records(scorer, records, with_reasons=False), assess(scorer, frame, with_reasons=False)
+    assert len(records) > 10_000
+    assert fast.curve.tobytes() == whole.curve.tobytes()
+    assert list(fast.outcome) == list(whole.outcome) and list(fast.level) == list(whole.level)
+    sample = frame.sample(2000, random_state=1)
+    assert assess_records(scorer, sample.to_dict("records")).reasons == assess(scorer, sample).reasons
 
 
 def test_the_run_records_what_an_auditor_needs(run):
