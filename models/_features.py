@@ -106,7 +106,7 @@ def prepared_columns(column: Callable[[str], pd.Series | np.ndarray], *, spec: F
         elif feature.type == "boolean":
             out[name] = _booleans(values, name)
         else:
-            out[name] = _numbers(values, name, feature.min, feature.max)
+            out[name] = _numbers(values, name, *feature.bounds)
     out["days_registered"] = days.astype(float)
     out["assessment_month"] = (assessed.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(float)
     out["assessed_on"] = assessed

@@ -35,6 +35,7 @@ from serving._access import AccessMiddleware
 from serving._bento_store import load_production
 from serving._edge import METRICS_CONTENT_TYPE, EdgeMiddleware, count_refusal, metrics_text
 from serving._limits import limiter, over_rate
+from serving._listener import listen_on_own_socket
 from serving._live_metrics import count_decision, serving_versions
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._pipeline import ScoringPipeline
@@ -63,6 +64,9 @@ _UNAVAILABLE = {"error": "the assessment log cannot be written, so no assessment
 
 
 _MAX_CONCURRENCY = 512  # calls in progress for the whole service (BentoML divides it among the workers)
+
+# Now, while BentoML's worker imports this module and before it starts serving the socket it was given.
+listen_on_own_socket()
 
 
 def _model_route(request: Request) -> JSONResponse:
