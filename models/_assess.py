@@ -18,7 +18,7 @@ import pandas as pd
 
 from models._features import assessment_dates, model_columns, model_matrix, prepare
 from models._hazards import HORIZONS, POLICY_MONTHS
-from models._reasons import REASON_FIELDS, TOP_REASONS, explain, reason_columns
+from models._reasons import REASON_FIELDS, TOP_REASONS, explain, frame_values, reason_columns
 from models._records import record_matrix
 from models._scorer import Scorer
 
@@ -101,8 +101,7 @@ def assess(scorer: Scorer, records: pd.DataFrame, *, with_reasons: bool = True,
     inputs = prepare(records, spec=scorer.spec)
     matrix = model_matrix(inputs, spec=scorer.spec)  # once, for the score and its explanation
     return _assessed(scorer, matrix, assessment_dates(records), index=records.index, top=top,
-                     shown=(lambda name: (records[name] if name in records.columns else inputs[name])
-                            .to_numpy(dtype=object)) if with_reasons else None)
+                     shown=frame_values(records, inputs) if with_reasons else None)
 
 
 def assess_records(scorer: Scorer, records: Sequence[Mapping[str, Any]], *, with_reasons: bool = True,

@@ -168,7 +168,7 @@ def _numbers(values: pd.Series | np.ndarray, name: str, low: float, high: float)
     else:
         read = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(read) | (read < low) | (read > high)
-    _refuse(np.asarray(values, dtype=object), name, bad, f"a number from {low:g} to {high:g}")
+    _refuse(values, name, bad, f"a number from {low:g} to {high:g}")
     return read
 
 
@@ -176,7 +176,7 @@ def _dates(values: pd.Series | np.ndarray, name: str) -> np.ndarray:
     """The column as ``datetime64[D]``; text must be exactly YYYY-MM-DD and a real day."""
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
         parsed = values.to_numpy().astype("datetime64[D]")
-        _refuse(values.to_numpy(dtype=object), name, np.isnat(parsed), "a date written YYYY-MM-DD")
+        _refuse(values, name, np.isnat(parsed), "a date written YYYY-MM-DD")
         return parsed
     raw = np.asarray(values, dtype=object)
     well_formed = np.fromiter((isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in raw), bool,
@@ -199,8 +199,11 @@ def _is_day(text: str) -> bool:
     return True
 
 
-def _refuse(values: np.ndarray, name: str, bad: np.ndarray, rule: str) -> None:
+def _refuse(values: pd.Series | np.ndarray, name: str, bad: np.ndarray, rule: str) -> None:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise RecordError(f"row {row}, column {name}: {values[row]!r} is not accepted ({rule}); "
+        value = values.iloc[row] if isinstance(values, pd.Series) else values[row]
+        if isinstance(value, np.generic):  # shown as the value it is (71.0), not as NumPy's type (np.float64(71.0))
+            value = value.item()
+        raise RecordError(f"row {row}, column {name}: {value!r} is not accepted ({rule}); "
                           f"{int(bad.sum())} such rows")

@@ -18,7 +18,7 @@ from models._contract import as_boolean
 from models._features import model_columns, model_matrix, prepare
 from models._scorer import Scorer
 
-__all__ = ["REASON_FIELDS", "TOP_REASONS", "explain", "reason_columns", "reasons"]
+__all__ = ["REASON_FIELDS", "TOP_REASONS", "explain", "frame_values", "reason_columns", "reasons"]
 
 # What an answer, the log and a scored file show of a reason (not its contribution or the raw value).
 REASON_FIELDS = ("feature", "direction", "sv", "en")
@@ -60,8 +60,12 @@ def reasons(scorer: Scorer, records: pd.DataFrame, *, inputs: pd.DataFrame | Non
     inputs = prepare(records, spec=scorer.spec) if inputs is None else inputs
     if matrix is None:
         matrix = model_matrix(inputs, spec=scorer.spec)
-    return explain(scorer, matrix, shown=lambda name: (records[name] if name in records.columns
-                                                       else inputs[name]).to_numpy(dtype=object), top=top)
+    return explain(scorer, matrix, shown=frame_values(records, inputs), top=top)
+
+
+def frame_values(records: pd.DataFrame, inputs: pd.DataFrame) -> Callable[[str], np.ndarray]:
+    """``explain``'s ``shown`` for a frame: a record's own value, or the prepared one of a derived feature."""
+    return lambda name: (records[name] if name in records.columns else inputs[name]).to_numpy(dtype=object)
 
 
 def explain(scorer: Scorer, matrix: np.ndarray, *, shown: Callable[[str], np.ndarray],
