@@ -144,7 +144,7 @@ class ScoringPipeline:
                                 future.set_exception(exc)
 
     def score_and_log(self, batch: list[_Call]) -> list[list[dict[str, Any]]]:
-        """Score every call's records in one frame, commit all their rows in one transaction."""
+        """Score every call's records together, commit all their rows in one transaction."""
         scorer = self.production.scorer
         flat = [(i, record) for i, call in enumerate(batch) for record in call.records]
         assessed = assess_records(scorer, [record for _, record in flat])
