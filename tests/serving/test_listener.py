@@ -3,9 +3,11 @@ port stays the service's alone."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import psutil
 
@@ -55,8 +57,13 @@ def test_each_worker_listens_on_its_own_socket_and_the_shared_one_does_not(serve
 
 
 def test_a_second_service_on_the_same_port_is_still_refused(server, tmp_path):
+    # A BentoML home of its own: `bentoml serve` empties its home's metrics folder as it starts, which would
+    # wipe the first service's metrics (an operator's second start does that today: issue 16, a busy port).
+    home = tmp_path / "bentoml-home"
+    shutil.copytree(Path(server.env["BENTOML_HOME"]) / "models", home / "models", symlinks=True)
     second = subprocess.run([sys.executable, "-m", "avstand", "serve", "--port", str(server.port)], cwd=server.folder,
-                            env=server.env, capture_output=True, text=True, timeout=120, check=False)
+                            env=server.env | {"BENTOML_HOME": str(home)}, capture_output=True, text=True, timeout=120,
+                            check=False)
     assert second.returncode != 0
     with server.client() as client:
         assert client.get("/model").status_code == 200  # the first one serves on
