@@ -3,10 +3,10 @@
 BentoML's arbiter opens one listening socket and its workers share it (``--fd N``). Each worker's event
 loop accepts every pending connection at once when the socket becomes readable, and the keep-alive
 connections of a load stay where they were accepted: all 8 connections of a benchmark often landed on
-one worker, so one core did all the work and a run's throughput varied by 1.5x (README, "Benchmarks"). Linux spreads new
-connections over the sockets of a ``SO_REUSEPORT`` group by their addresses' hash instead, and BentoML
-1.4 has no setting for it. So each worker, while BentoML imports the service and before uvicorn wraps
-the inherited descriptor:
+one worker, so one core did all the work and a run's throughput varied by 1.5x (README, "Benchmarks").
+Linux spreads new connections over the sockets of a ``SO_REUSEPORT`` group by their addresses' hash
+instead, and BentoML 1.4 has no setting for it. So each worker, while BentoML imports the service and
+before uvicorn wraps the inherited descriptor:
 
 1. marks the shared socket ``SO_REUSEPORT`` (a flag of the one socket every process holds), so that a
    second socket may bind its address;
@@ -18,8 +18,8 @@ the inherited descriptor:
 This relies on two things of BentoML's worker (``_bentoml_impl.worker.service``) that are not public:
 that it is given the socket as ``--fd N`` and that it imports the service before it reads the descriptor.
 ``tests/serving/test_listener.py`` fails when either changes (the connections of a load then stay on one
-worker, or the service does not start). The arbiter's own bind has no ``SO_REUSEPORT``, so a second
-server on the same port is still refused, as before.
+worker, or the service does not start). A second server's arbiter binds without ``SO_REUSEPORT``, so it
+is still refused the port, as before.
 """
 
 from __future__ import annotations
