@@ -21,7 +21,7 @@ from audits._evaluate import Scored, evaluate_candidate
 from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
 from audits._report import write_reports
-from models import HORIZON_COLUMNS, InputError, Scorer, assess, month_text
+from models import HORIZON_COLUMNS, InputError, Scorer, assess, month_text, prepare
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -45,6 +45,7 @@ class AuditInputs:
     candidate: Scored
     production: Scored | None
     production_version: int | None
+    explanations: dict
 
 
 def audit_inputs(*, version: int | None = None, run_id: str | None = None,
@@ -63,15 +64,19 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
         scorer = _scorer(candidate.version, tmp)
         records = test_set.loc[:, [*scorer.spec.features, "registered_on", "assessed_on"]]
         scored = _scored(assess(scorer, records, with_reasons=False).to_frame(), profile, "candidate")
+        explanations = {"difference": scorer.explanation_error(prepare(records, spec=scorer.spec)),
+                        "rows": len(records)}
         prod = None
         if production is not None:
             prod_profile = _json_artifact(client, production.run_id, "training/data_profile.json", tmp)
             prod = _scored(assess(_scorer(production.version, tmp), records, with_reasons=False).to_frame(),
                            prod_profile, f"production (version {production.version})")
-    log.info("version %s: %d test rows rescored with its bundle; production: %s", candidate.version, len(test_set),
+    log.info("version %s: %d test rows rescored with its bundle (reasons' contributions within %.1e of "
+             "LightGBM's); production: %s", candidate.version, len(test_set), explanations["difference"],
              f"version {production.version}" if prod else "none")
     return AuditInputs(version=int(candidate.version), run=run, test_set=test_set, scorer=scorer, candidate=scored,
-                       production=prod, production_version=int(production.version) if prod else None)
+                       production=prod, production_version=int(production.version) if prod else None,
+                       explanations=explanations)
 
 
 def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
@@ -113,7 +118,8 @@ def _evaluate(inputs: AuditInputs, gates: Gates) -> dict[str, Any]:
     return evaluate_candidate(
         test_set=test_set, candidate=inputs.candidate, production=inputs.production, spec=inputs.scorer.spec,
         gates=gates,
-        comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()})
+        comparators={"registration-blind (training comparator)": test_set["p_registration_blind"].to_numpy()},
+        explanations=inputs.explanations)
 
 
 def _findings(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any], *, override: Override | None,

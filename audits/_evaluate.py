@@ -43,7 +43,8 @@ class Scored:
 
 
 def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production: Scored | None, spec: FeatureSpec,
-                       gates: Gates, comparators: dict[str, np.ndarray] | None = None) -> dict:
+                       gates: Gates, comparators: dict[str, np.ndarray] | None = None,
+                       explanations: dict | None = None) -> dict:
     """Calibration, fairness, drift and version changes of ``candidate`` on ``test_set``, and the gates.
 
     Parameters
@@ -54,6 +55,8 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
         The candidate and, when a version is in production, production on the same rows.
     comparators : dict, optional
         Other probabilities to show beside the candidate's in the calibration-by-band figure.
+    explanations : dict, optional
+        ``{"difference": ..., "rows": ...}``: the candidate's contributions against LightGBM's on the test set.
     """
     y, w = test_set["label"].to_numpy(), test_set["weight"].to_numpy()
     person = test_set["person_id"].to_numpy()
@@ -88,7 +91,7 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
                                   candidate_p=p, production_p=production.probability)
     horizons = _horizons(test_set, candidate, person=person, groups=groups[[REGISTRATION_TIME]], gates=gates)
     results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift, production=comparison,
-                             horizons=horizons)
+                             horizons=horizons, explanations=explanations)
     failed = [r["gate"] for r in results if r["verdict"] == "fail"]
     return {
         "verdict": "fail" if failed else "pass", "failed_gates": failed,

@@ -17,7 +17,7 @@ DEFAULT_GATES_PATH = Path(__file__).with_name("gates.yaml")
 
 GATE_NAMES = ("calibration_overall", "calibration_by_registration_time", "calibration_3_months_by_registration_time",
               "calibration_by_group", "ece", "auc_floor", "auc_vs_production", "false_far_ratio",
-              "error_ratios_vs_production", "data_drift")
+              "error_ratios_vs_production", "data_drift", "explanations_match_lightgbm")
 
 
 class GatesError(InputError, ValueError):

@@ -34,20 +34,23 @@ class Findings:
     drift: dict | None
     production: dict | None
     horizons: dict
+    explanations: dict | None = None  # {"difference": largest |ours - pred_contrib|, "rows": test rows}
 
 
 def evaluate_gates(gates: Gates, *, calibration: dict, fairness: dict, drift: dict | None,
-                   production: dict | None, horizons: dict | None = None) -> list[dict]:
+                   production: dict | None, horizons: dict | None = None,
+                   explanations: dict | None = None) -> list[dict]:
     """Each gate's value, tolerance, interval, verdict and the cells it could not judge, in gate order.
 
     ``production`` holds the paired comparisons with production on the same test rows (``auc_loss`` and
     ``disparity_changes`` from ``audits._comparison``), or is None when no version is in production (then
     the comparisons are not applicable, and say so). ``drift`` is None when production's data profile is
     not available. ``horizons`` holds the curve's calibration by band at its other horizons (``"3 months"``
-    -> its cells), empty for a model without a curve.
+    -> its cells), empty for a model without a curve. ``explanations`` holds the largest difference of the
+    reasons' contributions from LightGBM's ``pred_contrib`` over the test rows (None: not checked).
     """
     findings = Findings(calibration=calibration, fairness=fairness, drift=drift, production=production,
-                        horizons=horizons or {})
+                        horizons=horizons or {}, explanations=explanations)
     return [rule(name, gates, findings) for name, rule in _GATES]
 
 
@@ -188,6 +191,20 @@ def _drift_cells(name: str, d: dict, gate: Gate) -> tuple[list[Cell], list[str]]
     return cells, extra
 
 
+def _explanations(name: str, gates: Gates, found: Findings) -> dict:
+    # A computation compared with its reference: exact up to rounding, so no interval and no cell left unjudged.
+    gate = gates.gates[name]
+    if found.explanations is None:
+        return not_applicable(name, gate, "the explanations were not checked against LightGBM")
+    difference, rows = found.explanations["difference"], found.explanations["rows"]
+    failed = not difference <= gate.tolerance  # a NaN difference fails too
+    return {"gate": name, "value": difference, "threshold": gate.tolerance, "interval": None,
+            "verdict": "fail" if failed else "pass",
+            "detail": f"largest |contribution - LightGBM pred_contrib| over {rows} test rows and every feature: "
+                      f"{difference:.1e}", "rule": gate.rule, "rationale": gate.rationale, "z": None,
+            "cells": {"failed": int(failed), "passed": int(not failed), "not_judged": 0}, "not_judged": []}
+
+
 # The gates in report order (``GATE_NAMES``, tested): each name with the function that gives its verdict row.
 _GATES: tuple[tuple[str, Callable[[str, Gates, Findings], dict]], ...] = (
     ("calibration_overall", _calibration_overall),
@@ -200,4 +217,5 @@ _GATES: tuple[tuple[str, Callable[[str, Gates, Findings], dict]], ...] = (
     ("false_far_ratio", _false_far_ratio),
     ("error_ratios_vs_production", _error_ratios_vs_production),
     ("data_drift", _data_drift),
+    ("explanations_match_lightgbm", _explanations),
 )

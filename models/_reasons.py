@@ -1,7 +1,7 @@
 """The main reasons behind a score, in plain language (Swedish and English).
 
 Reasons come from the work booster's own per-feature contributions to the log-odds of the first month's
-hazard of work or studies (TreeSHAP, as LightGBM computes them; ``Scorer.contributions``), so they explain
+hazard of work or studies (TreeSHAP: LightGBM's own values, computed faster; ``Scorer.contributions``), so they explain
 this model's score, not a surrogate's: every month of the curve moves the same way in each feature, and
 the period effect moves everyone alike. A positive contribution raises the chance of work or studies
 against the model's average; a negative one lowers it.
@@ -74,7 +74,7 @@ def explain(scorer: Scorer, matrix: np.ndarray, *, shown: Callable[[str], np.nda
     column ``name`` (the records' own, as given, for the spec's features), one per record."""
     if not len(matrix):
         return []  # LightGBM's contributions divide by the rows
-    contributions = scorer.contributions(matrix).to_numpy()[:, :-1]  # without the bias column
+    contributions = scorer.explainer.contributions(matrix)[:, :-1]  # without the bias column
     columns = model_columns(scorer.spec)
     order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
     # Plain arrays, read once: pandas' per-cell access would cost more than the explaining itself.

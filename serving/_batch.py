@@ -64,7 +64,7 @@ def score_stock(production: Production, extract_frame: pd.DataFrame, *, as_of: d
         The assessment day. The stock is ``register.stock_on``: spells started on or before it and not
         ended before it (``exited_on`` is a spell's last day).
     with_reasons : bool
-        Also the three main reasons per person (much slower: TreeSHAP per row).
+        Also the three main reasons per person (slower: TreeSHAP per row).
     workers : int
         Threads scoring chunks at the same time.
     chunk_size : int, optional

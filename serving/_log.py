@@ -245,8 +245,12 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def _sqlite_pragmas(connection, _record) -> None:
     # WAL lets readers (exports, readiness) and the service's writer work at once, and a crashed writer
     # leaves no half-written transaction; the busy timeout makes two workers queue instead of failing.
+    # FULL flushes the WAL at every commit, so an answered assessment survives a power loss too (NORMAL
+    # would keep it only across a crash of the process). Said here, not left to how SQLite was built:
+    # group commits, not weaker durability, pay for the flush (benchmarks/serve.py).
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

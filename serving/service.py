@@ -100,6 +100,13 @@ _info_app = Starlette(routes=[Route("/model", _model_route, methods=["GET"]),
     http={"cors": {"enabled": False}},
     # BentoML's metrics label series by the raw path (unbounded); the service counts its own (serving._edge).
     metrics={"enabled": False},
+    # /score is the hot path (hundreds of calls a second), measured in benchmarks/serve.py: BentoML's access
+    # line and its OpenTelemetry span (exported nowhere unless an operator configures an exporter) cost more
+    # there than they give. An answered call is in the assessment log; every call is counted by status in
+    # /metrics (serving._edge). The other routes keep both (BentoML matches the skip list as path prefixes,
+    # so /score_batch has no access line either; it keeps its span).
+    logging={"access": {"skip_paths": ["/metrics", "/healthz", "/livez", "/readyz", "/score"]}},
+    tracing={"excluded_urls": ["/score$"]},
 )
 class Avstand:
     """Distance to the labour market: a recommendation per jobseeker, explained and logged."""
@@ -123,12 +130,14 @@ class Avstand:
             raise RuntimeError(f"{self.production.tag} was trained on another feature spec than this service's "
                                "request model; release a version trained with models/feature_spec.yaml")
         serving_versions(self.production.model_version, str(self.production.scorer.policy.version))
+        explainer = self.production.scorer.explainer  # built and compiled at start, not in the first call
         self.log = AssessmentLog()
         self.pipeline = ScoringPipeline(self.production, self.log)
         self.readiness = Readiness(log=self.log, limiter=limiter(),
                                    capacity=math.ceil(_MAX_CONCURRENCY / settings().workers))
-        log.info("serving %s (MLflow version %s, policy %s, bundle sha256 %s)", self.production.tag,
-                 self.production.model_version, self.production.scorer.policy.version, self.production.digest)
+        log.info("serving %s (MLflow version %s, policy %s, bundle sha256 %s; reasons from %s)", self.production.tag,
+                 self.production.model_version, self.production.scorer.policy.version, self.production.digest,
+                 "exact TreeSHAP tables" if explainer.tables is not None else "LightGBM's pred_contrib")
         # What start-up made (libraries, the model) lives as long as the worker: out of the collector's sight,
         # so a full collection scans only what calls make (they took 140-220 ms, stalling every caller).
         gc.freeze()

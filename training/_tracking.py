@@ -21,7 +21,7 @@ __all__ = ["code_version", "log_training_run"]
 log = logging.getLogger("avstand.train")
 
 _BAND_KEYS = {label: label.replace(" months", "m").replace("+", "plus") for label, _, _ in REGISTRATION_BANDS}
-_REQUIREMENTS = ("mlflow", "lightgbm", "numpy", "pandas", "scipy", "scikit-learn", "pyyaml", "pydantic")
+_REQUIREMENTS = ("mlflow", "lightgbm", "numba", "numpy", "pandas", "scipy", "scikit-learn", "pyyaml", "pydantic")
 
 
 def code_version() -> dict[str, str]:

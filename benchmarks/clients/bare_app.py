@@ -1,7 +1,8 @@
 """The baseline for benchmarks/serve.py: FastAPI + uvicorn around the same booster, nothing else.
 
 It reads the JSON record, codes it into the booster's input row and calls ``booster.predict``: no
-validation beyond FastAPI's, no calibration, no policy, no reasons, no log. Started by the benchmark
+validation beyond FastAPI's, no calibration, no policy, no reasons, no log. uvicorn uses httptools and
+uvloop (installed with the project), as the service's BentoML workers do. Started by the benchmark
 with ``AVSTAND_BARE_BUNDLE`` pointing at the production bundle folder.
 """
 

@@ -46,6 +46,12 @@ def test_a_well_made_candidate_passes_and_its_verdict_is_recorded(store, good):
     assert tags["audit.report"].endswith("reports/1/report.html")
 
 
+def test_the_reasons_contributions_equal_lightgbms_on_the_whole_test_set(good):
+    gate = next(g for g in good["findings"]["gates"] if g["gate"] == "explanations_match_lightgbm")
+    assert gate["verdict"] == "pass" and 0 <= gate["value"] <= 1e-9
+    assert f"over {good['findings']['meta']['test_rows']} test rows" in gate["detail"]
+
+
 def test_reports_hold_every_section_with_the_json_figures(store, good):
     folder = store["folder"] / "reports" / "1"
     findings = json.loads((folder / "audit.json").read_text(encoding="utf-8"))

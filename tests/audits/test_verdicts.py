@@ -45,7 +45,8 @@ def test_a_model_within_every_tolerance_with_tight_intervals_passes_every_gate()
         "calibration_overall": "pass", "calibration_by_registration_time": "pass",
         "calibration_3_months_by_registration_time": "not_applicable", "calibration_by_group": "pass",
         "ece": "pass", "auc_floor": "pass", "auc_vs_production": "not_applicable", "false_far_ratio": "pass",
-        "error_ratios_vs_production": "not_applicable", "data_drift": "not_applicable"}
+        "error_ratios_vs_production": "not_applicable", "data_drift": "not_applicable",
+        "explanations_match_lightgbm": "not_applicable"}
     for r in verdicts.values():
         assert r["rule"] and r["rationale"]
 
@@ -158,3 +159,11 @@ def test_every_gate_gives_one_row_in_the_gates_files_order():
         rows = evaluate_gates(GATES, **({"calibration": _calibration(), "fairness": _fairness(), "drift": None,
                                          "production": None} | kw))
         assert [r["gate"] for r in rows] == list(GATE_NAMES)
+
+
+@pytest.mark.parametrize(("difference", "verdict"), [(2e-15, "pass"), (1e-9, "pass"), (3e-9, "fail"),
+                                                     (float("nan"), "fail")])
+def test_explanations_pass_only_within_the_tolerance_of_lightgbms_own(difference, verdict):
+    gate = _verdicts(explanations={"difference": difference, "rows": 1000})["explanations_match_lightgbm"]
+    assert gate["verdict"] == verdict and gate["threshold"] == 1e-9
+    assert "1000 test rows" in gate["detail"]

@@ -661,12 +661,14 @@ def test_a_chunked_body_is_a_411_even_with_a_content_length(server, portal):
     chunks = iter([encode(RECORD)])  # httpx sends an iterator chunked
     assert portal.post("/score", content=chunks, headers={"Content-Type": "application/json"}).status_code == 411
     # A small Content-Length and a 2 MB chunked body: the server reads by the chunks, so the size limit did
-    # not hold. It must answer from the head alone (before, it waited for the body, read and parsed it).
+    # not hold. It must answer from the head alone (before, it waited for the body, read and parsed it). The
+    # HTTP parser (httptools) refuses a message with both headers itself, as RFC 9112 allows, and closes the
+    # connection: the service never sees it.
     for headers in ({"Transfer-Encoding": "chunked", "Content-Length": 10},
                     {"Content-Length": 10, "Transfer-Encoding": "chunked"}):
         head = request_head(server, {"Content-Type": "application/json", **headers})
         answer = raw_exchange(server, head + b"%x\r\n" % 2_000_000)
-        assert status_of(answer) == 411 and b"no Transfer-Encoding" in answer, answer[:300]
+        assert status_of(answer) == 400 and b"Invalid HTTP request" in answer, answer[:300]
 
 
 def test_a_lying_content_length_leaves_the_server_healthy(server, portal):
@@ -675,9 +677,13 @@ def test_a_lying_content_length_leaves_the_server_healthy(server, portal):
     # Longer than the body: the server waits for bytes that never come; the client gives up.
     answer = raw_exchange(server, request_head(server, head | {"Content-Length": len(body) + 100}) + body, timeout=2)
     assert status_of(answer) in (None, 400, 408), answer[:300]
-    # Shorter: the JSON is cut off (the rest would be the next request: the connection stays open).
-    answer = raw_exchange(server, request_head(server, head | {"Content-Length": len(body) - 10}, close=False) + body)
+    # Shorter: the JSON is cut off.
+    answer = raw_exchange(server, request_head(server, head | {"Content-Length": len(body) - 10}) + body[:-10])
     assert status_of(answer) == 400 and b"Invalid JSON" in answer, answer[:300]
+    # And the rest sent anyway, as the next request on the connection: it is no request, so the HTTP parser
+    # refuses the connection's bytes and closes it.
+    answer = raw_exchange(server, request_head(server, head | {"Content-Length": len(body) - 10}, close=False) + body)
+    assert status_of(answer) == 400, answer[:300]
     # Not a length at all (the HTTP parser refuses these before the service sees them).
     for length in ("-1", "1e3", "0x10", "99999999999999999999999999", "10, 20", "\u00b2", " "):
         answer = raw_exchange(server, request_head(server, head | {"Content-Length": length}))

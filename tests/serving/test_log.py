@@ -115,3 +115,12 @@ def test_record_in_chunks_commits_each_chunk_in_order(migrated_log):
         got = stored[assessment_id]
         assert got.features == row["features"] and got.level == row["level"] and got.reasons == []
         assert got.input_fingerprint == fingerprint(row["features"]) and got.created_at is not None
+
+
+def test_a_sqlite_log_flushes_every_commit_to_disk(tmp_path):
+    # synchronous=FULL (2): a committed, answered assessment survives a power loss, not only a crash.
+    log = AssessmentLog(f"sqlite:///{tmp_path / 'log.db'}")
+    log.migrate()
+    with log.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2

@@ -218,3 +218,16 @@ def test_a_personal_number_in_any_field_is_not_repeated(server):
     assert answer.status_code == 400 and answer.json()["detail"][0]["loc"] == ["county"]
     assert "850101" not in answer.text
     assert "850101-1234" not in server.output.read_text()
+
+
+def test_answered_assessments_leave_no_access_line_other_routes_do(server):
+    # /score's access line costs more than it gives (an answered call is in the assessment log): it is off.
+    start = server.output.stat().st_size
+    with server.client() as client:
+        assert all(client.post("/score", json=RECORD).status_code == 200 for _ in range(5))
+        assert client.get("/model").status_code == 200
+    deadline = time.monotonic() + 10
+    while "path=/model" not in (new := server.output.read_bytes()[start:].decode(errors="replace")):
+        assert time.monotonic() < deadline, new
+        time.sleep(0.2)
+    assert "path=/score" not in new
