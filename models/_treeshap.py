@@ -52,11 +52,12 @@ class TreeShap:
         trees = [tree["tree_structure"] for tree in model["tree_info"]]
         if model["num_tree_per_iteration"] != 1:
             raise ValueError("TreeShap explains boosters of one tree per iteration")
+        leaves = [_leaves(tree) for tree in trees]
         # LightGBM adds each tree's expected value to the bias in turn: the same sum in the same order.
         self.bias = 0.0
-        for tree in trees:
-            self.bias += _expected_value(tree)
-        self.depth = max((_depth(tree) for tree in trees), default=0)
+        for tree, found in zip(trees, leaves, strict=True):
+            self.bias += _expected_value(tree, found)
+        self.depth = max((depth for found in leaves for _, depth in found), default=0)
         self.tables = None if self.depth > MAX_DEPTH or not self.depth else _build(trees, self.depth,
                                                                                     self.num_features)
         if self.tables is not None:  # compiled (or read from numba's cache) now, not in a caller's first request
@@ -203,26 +204,19 @@ def _count(node: dict[str, Any]) -> float:
     return float(node["leaf_count"] if "leaf_index" in node else node["internal_count"])
 
 
-def _depth(node: dict[str, Any]) -> int:
-    return 0 if "split_feature" not in node else 1 + max(_depth(node["left_child"]), _depth(node["right_child"]))
+def _leaves(node: dict[str, Any], depth: int = 0) -> list[tuple[dict[str, Any], int]]:
+    """A tree's leaves, each with its depth."""
+    if "split_feature" not in node:
+        return [(node, depth)]
+    return _leaves(node["left_child"], depth + 1) + _leaves(node["right_child"], depth + 1)
 
 
-def _expected_value(tree: dict[str, Any]) -> float:
+def _expected_value(tree: dict[str, Any], leaves: list[tuple[dict[str, Any], int]]) -> float:
     # LightGBM's Tree::ExpectedValue: the leaves' values weighted by their share of the root's count, in leaf order.
     if "split_feature" not in tree:
         return float(tree["leaf_value"])
-    leaves: list[dict[str, Any]] = []
-    _leaves(tree, leaves)
     total = float(tree["internal_count"])
     value = 0.0
-    for leaf in sorted(leaves, key=lambda leaf: leaf["leaf_index"]):
+    for leaf, _ in sorted(leaves, key=lambda found: found[0]["leaf_index"]):
         value += (leaf["leaf_count"] / total) * leaf["leaf_value"]
     return value
-
-
-def _leaves(node: dict[str, Any], out: list[dict[str, Any]]) -> None:
-    if "split_feature" not in node:
-        out.append(node)
-    else:
-        _leaves(node["left_child"], out)
-        _leaves(node["right_child"], out)
