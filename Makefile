@@ -71,6 +71,7 @@ bench: install
 	$(BIN)/python benchmarks/train.py
 	$(BIN)/python benchmarks/score_stock.py
 	$(BIN)/python benchmarks/serve.py   # needs a released version: `make run` first
+	$(BIN)/python benchmarks/serve_parts.py  # likewise
 	$(BIN)/python benchmarks/limits.py  # likewise
 	$(BIN)/python benchmarks/monitor.py
 

@@ -21,7 +21,7 @@ from audits._evaluate import Scored, evaluate_candidate
 from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
 from audits._report import write_reports
-from models import HORIZON_COLUMNS, InputError, Scorer, assess, month_text, prepare
+from models import DERIVED_FEATURES, HORIZON_COLUMNS, InputError, Scorer, assess, month_text, prepare
 from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["AuditError", "audit_version"]
@@ -130,6 +130,9 @@ def _findings(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any], *, o
         "meta": _meta(inputs, gates, evaluated), "override": override.to_dict() if override else None,
         "policy_text": inputs.scorer.policy.description,
         "gates_confidence": gates.confidence, "history": history or [],
+        "reasons_policy": _reasons_policy(inputs.scorer),
+        "gates_minimums": {"rows": gates.min_rows_per_group, "outcomes": gates.min_outcomes_per_group,
+                           "expected_errors": gates.min_expected_errors},
     } | {k: v for k, v in evaluated.items() if k not in verdict}
 
 
@@ -145,7 +148,18 @@ def _meta(inputs: AuditInputs, gates: Gates, evaluated: dict[str, Any]) -> dict[
             "gates_sha256": gates.digest(), "policy_version": inputs.scorer.policy.version,
             "production": f"version {inputs.production_version}" if inputs.production else None,
             "avstand_version": _avstand_version(), "replicates": gates.bootstrap.replicates,
-            "periods": _period_summary(inputs.scorer)}
+            "periods": _period_summary(inputs.scorer),
+            # Training's counts (its "rows." metrics): the snapshots built and excluded, each period's rows and
+            # censored rows, the rows in no period. Absent from a run trained before they were logged.
+            "rows": {name.removeprefix("rows.").removeprefix("rows_"): int(value)
+                     for name, value in sorted(run.data.metrics.items()) if name.startswith("rows.")}}
+
+
+def _reasons_policy(scorer: Scorer) -> dict[str, list[str]]:
+    """Which model features a reason shown to caseworkers may name, and which never (the spec's setting)."""
+    shown = {name: scorer.spec.features[name].shown_in_reasons for name in scorer.spec.model_features}
+    return {"shown": [name for name, yes in shown.items() if yes] + list(DERIVED_FEATURES),
+            "hidden": [name for name, yes in shown.items() if not yes]}
 
 
 def _period_summary(scorer: Scorer) -> dict[str, Any]:

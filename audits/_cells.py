@@ -69,7 +69,8 @@ def decide(name: str, gate: Gate, cells: list[Cell], *, confidence: float, side:
     value, interval, detail = _worst(found, scale, what)
     detail += _also(found, extra_failures, not_judged)
     return {"gate": name, "value": value, "threshold": gate.tolerance, "interval": interval, "verdict": verdict,
-            "detail": detail, "rule": gate.rule, "rationale": gate.rationale, "z": float(z),
+            "detail": detail, "rule": gate.rule, "rationale": gate.rationale, "groupings": gate.groupings,
+            "z": float(z),
             "cells": {"failed": len(found.failed), "passed": len(found.passed), "not_judged": len(not_judged)},
             "not_judged": not_judged}
 
@@ -137,7 +138,7 @@ def _also(found: _Sorted, extra_failures: Sequence[str], not_judged: list[str]) 
 def not_applicable(name: str, gate: Gate, why: str) -> dict:
     """The verdict row of a gate with nothing to judge (no production version, no production profile)."""
     return {"gate": name, "value": None, "threshold": gate.tolerance, "interval": None, "verdict": "not_applicable",
-            "detail": why, "rule": gate.rule, "rationale": gate.rationale, "z": None,
+            "detail": why, "rule": gate.rule, "rationale": gate.rationale, "groupings": gate.groupings, "z": None,
             "cells": {"failed": 0, "passed": 0, "not_judged": 0}, "not_judged": []}
 
 

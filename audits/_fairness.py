@@ -151,10 +151,14 @@ def _raw_ratio(metric, judged, labels, codes, y, decision, w, replicates) -> dic
         r = rates(w * multiplicity)
         differences.append(r[hi] - r[lo])
         ratios.append(r[hi] / r[lo] if r[lo] > 0 else np.inf)
-    return {"ratio": float(raw[hi] / raw[lo]) if raw[lo] > 0 else float("inf"),
+    # A lowest rate of 0 leaves the ratio without a value (not a number to compare, not "inf"): None, and the
+    # difference says how far apart the rates are. "inverted_cdf" picks observed replicates, so an interval's
+    # bound from replicates with a lowest rate of 0 stays infinite (the report says "no upper bound").
+    defined = bool(raw[lo] > 0)
+    return {"ratio": float(raw[hi] / raw[lo]) if defined else None,
             "difference": float(raw[hi] - raw[lo]), "highest": labels[hi], "lowest": labels[lo],
-            # "inverted_cdf" picks observed replicates, so an infinite ratio (a lowest rate of 0) stays one.
-            "ratio_ci": _interval(ratios), "difference_ci": _interval(differences)}
+            "ratio_ci": _interval(ratios) if defined else None, "difference_ci": _interval(differences),
+            "lowest_rate": float(raw[lo])}
 
 
 def _log_excess(codes, k, weight, error, outcome, expected) -> np.ndarray:

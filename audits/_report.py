@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,42 @@ def _interval(pair: list | None) -> str:
     return "" if not pair else f"[{_fmt(pair[0])}, {_fmt(pair[1])}]"
 
 
+def _ratio_text(result: dict) -> str:
+    """A highest-to-lowest ratio in words where a number would mislead (a lowest rate of 0, an open interval)."""
+    if result.get("highest") is None:
+        return "fewer than two groups to judge: no ratio"
+    pair = f"({result['highest']} vs {result['lowest']})"
+    if result.get("ratio") is None:
+        return (f"no ratio {pair}: the lowest rate is 0, and a ratio to 0 has no value; the rates differ by "
+                f"{_fmt(result['difference'])} {_interval(result.get('difference_ci'))}")
+    ci = result.get("ratio_ci")
+    if ci and math.isinf(ci[1]):
+        return (f"{_fmt(result['ratio'])} [{_fmt(ci[0])}, no upper bound: in some bootstrap replicates the lowest "
+                f"rate is 0] {pair}")
+    return f"{_fmt(result['ratio'])} {_interval(ci)} {pair}"
+
+
+def _label_key(label: str) -> tuple:
+    # Groups read in their natural order: the whole test set first, bands by their lower bound (0-3 months
+    # before 3-6 months, 16-24 before 25-34), then words; an intersection by its parts in turn.
+    if label == "overall":
+        return ((-1, 0, label),)
+    parts = []
+    for part in str(label).split(" & "):
+        number = re.match(r"\d+", part)
+        parts.append((0, int(number.group()), part) if number else (1, 0, part))
+    return tuple(parts)
+
+
+def _ordered(cells: dict) -> list[tuple[str, Any]]:
+    """The items of a table's groups in their natural order (see ``_label_key``)."""
+    return sorted(cells.items(), key=lambda item: _label_key(item[0]))
+
+
 def _calibration_table(cells: dict) -> Markup:
     rows = ["<table><tr><th>group</th><th>rows</th><th>observed</th><th>predicted</th><th>predicted - observed</th>"
             "<th>slope</th><th>intercept</th><th>ECE</th><th>Brier</th><th>ROC-AUC</th><th>judged</th></tr>"]
-    for label, c in cells.items():
+    for label, c in _ordered(cells):
         rows.append(
             f"<tr><td>{label}</td><td>{c.get('rows', 0)}</td><td>{_fmt(c.get('observed'))}</td>"
             f"<td>{_fmt(c.get('predicted'))}</td><td>{_fmt(c.get('calibration_in_the_large'))} "
@@ -92,7 +125,7 @@ def _plots(findings: dict) -> dict[str, str]:
     columns = [c for c in ("sex", "age", "birth_region", "disability") if c in findings["fairness"]]
     fig, axes = plt.subplots(1, max(len(columns), 1), figsize=(3 * max(len(columns), 1), 3.6), sharey=True)
     for ax, column in zip(np.atleast_1d(axes), columns, strict=False):
-        cells = findings["fairness"][column]["by_group"]
+        cells = dict(_ordered(findings["fairness"][column]["by_group"]))
         ax.bar(list(cells), [c["false_far"] or 0 for c in cells.values()], color="C3")
         ax.set_title(column, fontsize=9)
         ax.tick_params(axis="x", rotation=45, labelsize=7)
@@ -107,7 +140,7 @@ def write_reports(findings: dict, folder: Path) -> dict[str, Path]:
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True)
     env.globals |= {"fmt": _fmt, "pct": _pct, "interval": _interval, "calibration_table": _calibration_table,
-                    "decisions": DECISIONS}
+                    "decisions": DECISIONS, "ordered": _ordered, "ratio_text": _ratio_text}
     paths = {"json": folder / "audit.json", "html": folder / "report.html", "card": folder / "model_card.md"}
     paths["json"].write_text(json.dumps(findings, indent=1, default=_json_default) + "\n", encoding="utf-8")
     context = findings | {"plots": _plots(findings)}

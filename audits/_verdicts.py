@@ -201,7 +201,8 @@ def _explanations(name: str, gates: Gates, found: Findings) -> dict:
     return {"gate": name, "value": difference, "threshold": gate.tolerance, "interval": None,
             "verdict": "fail" if failed else "pass",
             "detail": f"largest |contribution - LightGBM pred_contrib| over {rows} test rows and every feature: "
-                      f"{difference:.1e}", "rule": gate.rule, "rationale": gate.rationale, "z": None,
+                      f"{difference:.1e}", "rule": gate.rule, "rationale": gate.rationale,
+            "groupings": gate.groupings, "z": None,
             "cells": {"failed": int(failed), "passed": int(not failed), "not_judged": 0}, "not_judged": []}
 
 

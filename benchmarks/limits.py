@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve import RECORD, _port, _stop, _wait, service_env
+from serve import RECORD, free_port, service_env, stop, wait_ready
 
 HERE = Path(__file__).resolve().parent
 # (name, connections posting full batches, connections holding a body back)
@@ -56,12 +56,12 @@ def main() -> None:
         batch.write_text(json.dumps({"jobseekers": [RECORD] * 1000}))
         env["AVSTAND_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'log.db'}"
         victim_key, greedy_key = _key(env, "victim"), _key(env, "greedy")
-        port = _port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         service = subprocess.Popen([sys.executable, "-m", "avstand", "serve", "--port", str(port)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            _wait(f"{url}/readyz", service)
+            wait_ready(f"{url}/readyz", service)
             runs: dict[str, list] = {}
             for _ in range(args.repeats):  # alone and beside in turn: the machine's own drift hits all alike
                 runs.setdefault("alone", []).append(
@@ -74,7 +74,7 @@ def main() -> None:
                     runs.setdefault(name, []).append((loaded, json.loads(greedy.communicate()[0])))
                     time.sleep(args.seconds / 3)  # the greedy client's allowance refills
         finally:
-            _stop(service)
+            stop(service)
     print(f"victim: one connection, one jobseeker per call, {args.seconds:g} s a run, median of {args.repeats} runs; "
           "one worker, 2 cores, default limits")
     print(f"{'victim':<40}{'calls/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'not 200':>9}{'p99 / alone':>13}")

@@ -39,13 +39,13 @@ RECORD = {"sex": "female", "age": 34, "birth_region": "outside_europe", "educati
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def _port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _wait(url: str, process: subprocess.Popen, *, method: str = "GET", **kwargs) -> None:
+def wait_ready(url: str, process: subprocess.Popen, *, method: str = "GET", **kwargs) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -59,7 +59,7 @@ def _wait(url: str, process: subprocess.Popen, *, method: str = "GET", **kwargs)
     raise SystemExit(f"{url} not ready after 120 s")
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
         process.wait(timeout=30)
@@ -79,21 +79,21 @@ def service_env(*, workers: int) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _bare(env: dict[str, str]) -> Iterator[str]:
+def bare_endpoint(env: dict[str, str]) -> Iterator[str]:
     models = Path(env["BENTOML_HOME"]) / "models" / "avstand"
     bundle = models / (models / "latest").read_text().strip() / "bundle"
-    port = _port()
+    port = free_port()
     # Two uvicorn processes on one port (see bare_app.py for why not `uvicorn --workers 2`).
     processes = [subprocess.Popen([sys.executable, str(HERE / "clients" / "bare_app.py"), str(port)],
                                   env=env | {"AVSTAND_BARE_BUNDLE": str(bundle)}) for _ in range(2)]
     try:
         for process in processes:
-            _wait(f"http://127.0.0.1:{port}/score", process, method="POST", json=RECORD)
+            wait_ready(f"http://127.0.0.1:{port}/score", process, method="POST", json=RECORD)
         time.sleep(5)  # either process may have answered both checks: give the slower one time to finish starting
         yield f"http://127.0.0.1:{port}/score"
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
 
 
 @contextlib.contextmanager
@@ -119,31 +119,32 @@ def _database(name: str, tmp: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def _service(env: dict[str, str]) -> Iterator[str]:
-    port = _port()
-    process = subprocess.Popen([sys.executable, "-m", "avstand", "serve", "--port", str(port)], env=env,
+def avstand_service(env: dict[str, str], *, command: tuple[str, ...] = ("-m", "avstand", "serve")) -> Iterator[str]:
+    """`avstand serve` (or ``command``, given ``--port``) started, ready; its /score URL. Stopped after."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, *command, "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        _wait(f"http://127.0.0.1:{port}/readyz", process)
+        wait_ready(f"http://127.0.0.1:{port}/readyz", process)
         yield f"http://127.0.0.1:{port}/score"
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=60)
 
 
-def _load(url: str, key: str, seconds: float, clients: int, body_file: Path) -> dict:
+def run_load(url: str, key: str, seconds: float, clients: int, body_file: Path) -> dict:
     done = subprocess.run([sys.executable, str(HERE / "clients" / "load.py"), url, key, str(seconds),
                            str(clients), str(body_file)], capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
 
-def _alternate(bare: str, ours: str, key: str, args, clients: int, body_file: Path) -> dict:
+def alternate(bare: str, ours: str, key: str, args, clients: int, body_file: Path) -> dict:
     """bare, service, bare, ..., bare: each service run with the mean of the bare runs either side of it."""
-    bare_runs = [_load(bare, key, args.seconds, clients, body_file)]
+    bare_runs = [run_load(bare, key, args.seconds, clients, body_file)]
     runs = []
     for _ in range(args.runs):
-        runs.append(_load(ours, key, args.seconds, clients, body_file))
-        bare_runs.append(_load(bare, key, args.seconds, clients, body_file))
+        runs.append(run_load(ours, key, args.seconds, clients, body_file))
+        bare_runs.append(run_load(bare, key, args.seconds, clients, body_file))
     ratios = [run["per_second"] / ((before["per_second"] + after["per_second"]) / 2)
               for run, before, after in zip(runs, bare_runs, bare_runs[1:], strict=False)]
     return {"bare": bare_runs, "service": runs, "ratios": ratios}
@@ -189,7 +190,7 @@ def main() -> None:
     env = service_env(workers=2) | {"AVSTAND_CLIENT_RECORDS_PER_SECOND": "1000000",
                                     "AVSTAND_CLIENT_CONCURRENCY": "1000"}
     results, rows, acknowledged = {}, {}, {}
-    with tempfile.TemporaryDirectory() as tmp, _bare(env) as bare:
+    with tempfile.TemporaryDirectory() as tmp, bare_endpoint(env) as bare:
         body_file = Path(tmp) / "body.json"
         body_file.write_text(json.dumps(RECORD))
         for database in args.databases:
@@ -197,10 +198,10 @@ def main() -> None:
                 env["AVSTAND_DATABASE_URL"] = url
                 key = subprocess.run([sys.executable, "-m", "avstand", "keys", "add", "bench"], env=env,
                                      capture_output=True, text=True, check=True).stdout.strip()
-                with _service(env) as ours:
+                with avstand_service(env) as ours:
                     for clients in args.clients:
                         print(f"{database}, {clients} clients ...", file=sys.stderr, flush=True)
-                        results[database, clients] = _alternate(bare, ours, key, args, clients, body_file)
+                        results[database, clients] = alternate(bare, ours, key, args, clients, body_file)
                 engine = sqlalchemy.create_engine(url)
                 with engine.connect() as connection:
                     rows[database] = connection.execute(sqlalchemy.text("SELECT count(*) FROM assessments")).scalar()

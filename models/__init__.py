@@ -58,6 +58,7 @@ from models._spec import (
     load_spec,
 )
 from models._strict import StrictModel
+from models._summary import LEVEL_LABELS, OUTCOME_LABELS, summary
 from models._yaml import load_yaml_model
 
 __all__ = [
@@ -76,8 +77,10 @@ __all__ = [
     "HORIZON_DAYS",
     "ISO_DATE",
     "LAST_DAY",
+    "LEVEL_LABELS",
     "MISSING",
     "OUTCOMES",
+    "OUTCOME_LABELS",
     "OUTSIDE_BANDS",
     "POLICY_MONTHS",
     "REASON_FIELDS",
@@ -134,6 +137,7 @@ __all__ = [
     "registration_band",
     "reliability_curve",
     "settings",
+    "summary",
     "write_atomically",
     "write_csv",
 ]

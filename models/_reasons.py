@@ -27,11 +27,21 @@ TOP_REASONS = 3
 
 # Labels of the derived features, which the spec does not declare.
 _DERIVED = {
-    "days_registered": {"sv": "Tid som inskriven", "en": "Time registered"},
+    "days_registered": {"sv": "Tid som inskriven hittills", "en": "Time registered so far"},
     "assessment_month": {"sv": "Tid på året", "en": "Time of year"},
 }
+_MONTHS = {"sv": ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+                  "november", "december"),
+           "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                  "November", "December")}
+_DAYS = {"sv": ("dagar", "år"), "en": ("days", "years")}
 _VERB = {"sv": {"raises": "höjer", "lowers": "sänker"}, "en": {"raises": "raises", "lowers": "lowers"}}
 _OBJECT = {"sv": "chansen till arbete eller studier", "en": "the chance of work or studies"}
+# A contribution is relative: against the model's mean score over its training rows, not against nothing. So
+# a sentence says so; "140 days raises the chance" alone would read as if more time helped, which the model's
+# monotone design rules out (more time registered never raises a score).
+_REFERENCE = {"sv": "jämfört med en genomsnittlig arbetssökande i träningsdata",
+              "en": "compared with the average jobseeker in the training data"}
 _YES_NO = {"sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
@@ -76,7 +86,11 @@ def explain(scorer: Scorer, matrix: np.ndarray, *, shown: Callable[[str], np.nda
         return []  # LightGBM's contributions divide by the rows
     contributions = scorer.explainer.contributions(matrix)[:, :-1]  # without the bias column
     columns = model_columns(scorer.spec)
-    order = np.argsort(-np.abs(contributions), axis=1, kind="stable")[:, :top]
+    size = np.abs(contributions)
+    hidden = [j for j, name in enumerate(columns) if name in scorer.spec.features
+              and not scorer.spec.features[name].shown_in_reasons]
+    size[:, hidden] = -1.0  # never among the reasons, whatever its size (the spec's policy choice)
+    order = np.argsort(-size, axis=1, kind="stable")[:, :top]
     # Plain arrays, read once: pandas' per-cell access would cost more than the explaining itself.
     values = {name: shown(name) for name in {columns[j] for j in np.unique(order)}}
     out = []
@@ -84,12 +98,12 @@ def explain(scorer: Scorer, matrix: np.ndarray, *, shown: Callable[[str], np.nda
         items = []
         for j in row:
             name, value = columns[j], contributions[i, j]
-            if value == 0:
+            if value == 0 or size[i, j] < 0:
                 continue
             direction = "raises" if value > 0 else "lowers"
             raw = values[name][i]
-            sentences = {lang: f"{_label(scorer, name, lang)} ({_show(scorer, name, raw, lang)}) "
-                               f"{_VERB[lang][direction]} {_OBJECT[lang]}." for lang in ("sv", "en")}
+            sentences = {lang: f"{_phrase(scorer, name, raw, lang)} {_VERB[lang][direction]} {_OBJECT[lang]}, "
+                               f"{_REFERENCE[lang]}." for lang in ("sv", "en")}
             items.append({"feature": name, "direction": direction, "contribution": float(value),
                           "value": _plain(raw)} | sentences)
         out.append(items)
@@ -102,25 +116,35 @@ def reason_columns(top: int = TOP_REASONS) -> list[str]:
     return [f"reason_{k}_{field}" for k in range(1, top + 1) for field in REASON_FIELDS]
 
 
-def _label(scorer: Scorer, name: str, lang: str) -> str:
-    if name in _DERIVED:
-        return _DERIVED[name][lang]
-    return getattr(scorer.spec.features[name].label, lang)
-
-
-def _show(scorer: Scorer, name: str, value, lang: str) -> str:
+def _phrase(scorer: Scorer, name: str, value, lang: str) -> str:
+    """What a reason says of a feature's value: "Age when registered (34 years)", "Having no recorded disability"."""
     if name == "days_registered":
-        return f"{int(value)} {'dagar' if lang == 'sv' else 'days'}"
+        days = int(value)
+        shown = f"{_number(days, lang)} {_DAYS[lang][0]}"
+        if days >= 365:  # 4,905 days alone is hard to picture
+            shown += f", {_number(round(days / 365.25, 1), lang)} {_DAYS[lang][1]}"
+        return f"{_DERIVED[name][lang]} ({shown})"
     if name == "assessment_month":
-        return f"{'månad' if lang == 'sv' else 'month'} {int(value)}"
+        return f"{_DERIVED[name][lang]} ({_MONTHS[lang][int(value) - 1]})"
     feature = scorer.spec.features[name]
+    label = getattr(feature.label, lang)
     if feature.type == "boolean":
-        yes, no = _YES_NO[lang]
-        return yes if as_boolean(value) else no
+        truth = as_boolean(value)
+        if feature.value_labels:
+            return getattr(feature.value_labels["true" if truth else "false"], lang)
+        return f"{label} ({_YES_NO[lang][0] if truth else _YES_NO[lang][1]})"
     if feature.type == "number":
-        return f"{float(value):g}"
-    label = feature.value_labels.get(str(value))
-    return getattr(label, lang) if label is not None else str(value)
+        number = float(value)
+        shown = _number(int(number) if number.is_integer() else number, lang)
+        return f"{label} ({shown} {getattr(feature.unit, lang)})" if feature.unit else f"{label} ({shown})"
+    words = feature.value_labels.get(str(value))
+    return f"{label} ({getattr(words, lang) if words is not None else value})"
+
+
+def _number(value: float, lang: str) -> str:
+    """A number as each language writes it: 4,905 and 13.4 in English, 4 905 and 13,4 in Swedish."""
+    text = f"{value:,}"
+    return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
 
 
 def _plain(value):

@@ -74,7 +74,12 @@ class Feature(StrictModel):
     audit: bool | AuditBands = False
     required: bool = True
     label: Label
-    value_labels: dict[str, Label] = Field(default_factory=dict)  # category values in plain words, for reasons
+    # In plain words, for reasons: a category's values, or a boolean's ("true", "false") as a whole phrase.
+    value_labels: dict[str, Label] = Field(default_factory=dict)
+    unit: Label | None = None  # a number's unit in reasons ("34 years")
+    # Whether a reason shown to caseworkers may name this feature (a policy choice for a protected attribute:
+    # when not, its contribution still counts in the score, and the next features are the reasons).
+    shown_in_reasons: bool = True
     description: str = ""
 
     @property
@@ -121,8 +126,14 @@ class Feature(StrictModel):
                 raise ValueError(f"min {self.min} and max {self.max} must be finite with min <= max")
         elif self.min is not None or self.max is not None or self.integer:
             raise ValueError(f"min, max and integer are only allowed for a number, not a {self.type}")
-        if self.value_labels and (self.type != "category" or set(self.value_labels) - set(self.categories)):
+        if self.type == "boolean" and self.value_labels:
+            if set(self.value_labels) != {"true", "false"}:
+                raise ValueError(f"a boolean's value_labels are exactly true and false, not "
+                                 f"{sorted(self.value_labels)}")
+        elif self.value_labels and (self.type != "category" or set(self.value_labels) - set(self.categories)):
             raise ValueError(f"value_labels must name values of a category: {sorted(self.value_labels)}")
+        if self.unit is not None and self.type != "number":
+            raise ValueError(f"a unit is only allowed for a number, not a {self.type}")
         if isinstance(self.audit, AuditBands) and self.type != "number":
             raise ValueError("audit bands are only allowed for a number")
         return self

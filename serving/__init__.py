@@ -7,7 +7,7 @@ from serving._archive import RETENTION_MONTHS, ArchiveCheckError, archive_log, a
 from serving._batch import BATCH_CLIENT, log_stock, score_stock
 from serving._bento_store import NoProductionModelError, Production, load_production
 from serving._export import export_log
-from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key
+from serving._keys import ApiKeyError, KeyChecker, add_key, check_key, list_keys, revoke_key, rotate_key
 from serving._limits import Limits, LimitsError
 from serving._log import AssessmentLog, LogPartlyWrittenError, LogUnavailableError, database_url, fingerprint
 from serving._log_read import read_assessments, read_decisions
@@ -38,5 +38,6 @@ __all__ = [
     "read_assessments",
     "read_decisions",
     "revoke_key",
+    "rotate_key",
     "score_stock",
 ]

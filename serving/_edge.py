@@ -45,9 +45,12 @@ REFUSAL_REASONS = frozenset({"no_key", "wrong_key", "key_store", "content_type",
 
 
 def route_of(path: str) -> str:
-    """The metrics label of a path: itself if it is a known route, ``static`` or ``other``."""
+    """The metrics label of a path: itself if it is a known route, its pattern for a route with an id
+    (``/assessments/{id}``), ``static`` or ``other``."""
     if path in ROUTES:
         return path
+    if path.startswith("/assessments/") and path.count("/") == 2:
+        return "/assessments/{id}"
     return "static" if path.startswith(STATIC_PREFIXES) else "other"
 
 

@@ -23,7 +23,7 @@ from models import InputError
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import ApiKey
 
-__all__ = ["ApiKeyError", "KeyChecker", "add_key", "check_key", "list_keys", "revoke_key"]
+__all__ = ["ApiKeyError", "KeyChecker", "add_key", "check_key", "list_keys", "revoke_key", "rotate_key"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
@@ -67,6 +67,27 @@ def add_key(log: AssessmentLog, name: str) -> str:
     return key
 
 
+def rotate_key(log: AssessmentLog, name: str, *, grace: dt.timedelta = dt.timedelta(0)) -> tuple[str, dt.datetime]:
+    """A new key for client ``name`` (its history stays under the one name); the old one is accepted for
+    ``grace`` more (0: ended at once). Returns the new key (shown this once) and when the old one ends.
+
+    A revoked client gets a key again this way. Raises ``ApiKeyError`` for an unknown client or a negative
+    grace period, ``LogUnavailableError`` when the store cannot be written.
+    """
+    if grace < dt.timedelta(0):
+        raise ApiKeyError(f"the grace period cannot be negative: {grace}")
+    key, now = "avs_" + secrets.token_urlsafe(32), dt.datetime.now(dt.UTC)
+    with _store("written"), Session(log.engine) as session, session.begin():
+        row = session.get(ApiKey, name)
+        if row is None:
+            raise ApiKeyError(f"client {name!r} has no key to rotate; add one with `avstand keys add {name}`")
+        # A revoked key gets no grace: it was ended on purpose.
+        row.previous_hash = row.key_hash if row.revoked_at is None and grace else None
+        row.previous_until = now + grace if row.previous_hash else None
+        row.key_hash, row.rotated_at, row.revoked_at = _hash(key), now, None
+    return key, now + grace
+
+
 def revoke_key(log: AssessmentLog, name: str) -> None:
     """End client ``name``'s key; ``ApiKeyError`` when it has none, ``LogUnavailableError`` for the store."""
     with _store("written"), Session(log.engine) as session, session.begin():
@@ -74,12 +95,14 @@ def revoke_key(log: AssessmentLog, name: str) -> None:
         if row is None or row.revoked_at is not None:
             raise ApiKeyError(f"client {name!r} has no active key")
         row.revoked_at = dt.datetime.now(dt.UTC)
+        row.previous_hash = row.previous_until = None  # a revocation ends a rotated-out key too
 
 
 def list_keys(log: AssessmentLog) -> list[dict]:
     """Names, creation and revocation times (never the keys); ``LogUnavailableError`` for the store."""
     with _store("read"), Session(log.engine) as session:
-        return [{"name": r.name, "created_at": r.created_at, "revoked_at": r.revoked_at}
+        return [{"name": r.name, "created_at": r.created_at, "revoked_at": r.revoked_at, "rotated_at": r.rotated_at,
+                 "previous_until": r.previous_until}
                 for r in session.scalars(select(ApiKey).order_by(ApiKey.name))]
 
 
@@ -124,10 +147,20 @@ class KeyChecker:
 def _active(log: AssessmentLog) -> list[tuple[str, str]]:
     try:
         with Session(log.engine) as session:
-            return [(name, key_hash) for name, key_hash in session.execute(
-                select(ApiKey.name, ApiKey.key_hash).where(ApiKey.revoked_at.is_(None))).all()]
+            rows = session.execute(select(ApiKey.name, ApiKey.key_hash, ApiKey.previous_hash, ApiKey.previous_until)
+                                   .where(ApiKey.revoked_at.is_(None))).all()
     except SQLAlchemyError as exc:
         raise LogUnavailableError(f"the key store cannot be read: {type(exc).__name__}") from exc
+    now = dt.datetime.now(dt.UTC)
+    # A rotated-out key in its grace period is accepted for the same client; the checker re-reads the table
+    # every ``ttl`` seconds, so it ends within ``ttl`` of its time.
+    return [(name, key_hash) for name, key_hash, _, _ in rows] + [
+        (name, previous) for name, _, previous, until in rows if previous and until and _aware(until) > now]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    # SQLite gives back naive datetimes (stored as UTC); PostgreSQL aware ones.
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _match(active: list[tuple[str, str]], presented: str | None) -> str | None:

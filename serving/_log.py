@@ -145,13 +145,14 @@ class AssessmentLog:
         return ids
 
     def record_decision(self, *, assessment_id: str, client: str, caseworker: str, decision: str,
-                        final_outcome: str, final_level: str | None, reason: str | None) -> str:
-        """Commit a caseworker's decision on one of ``client``'s own assessments; return its id.
+                        final_outcome: str, final_level: str | None, reason: str | None) -> tuple[str, str | None]:
+        """Commit a caseworker's decision on one of ``client``'s own assessments; return its id and the id of
+        the earlier decision on it that it supersedes (None for the first; both stay in the log).
 
         Raises ``LookupError`` for an unknown assessment or one made for another client (the same answer
         for both, so that one client cannot probe another's ids), ``ValueError`` for an override
-        without a reason or a follow that changes the recommendation, ``LogUnavailableError`` when the
-        log cannot be written.
+        without a reason or one that keeps the recommendation, or a follow that changes it,
+        ``LogUnavailableError`` when the log cannot be written.
         """
         if decision not in ("follow", "override"):
             raise ValueError(f"decision must be follow or override, not {decision!r}")
@@ -165,13 +166,23 @@ class AssessmentLog:
             raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc
         if found is None or found.client != client:
             raise LookupError(f"no assessment {assessment_id} for this client")
-        if decision == "follow" and (final_outcome, final_level) != (found.outcome, found.level):
+        kept = (final_outcome, final_level) == (found.outcome, found.level)
+        if decision == "follow" and not kept:
             raise ValueError(f"a follow decision keeps the recommendation ({found.outcome}, level {found.level}); "
                              f"use override to change it")
+        if decision == "override" and kept:
+            raise ValueError(f"an override changes the outcome or the level; {found.outcome}, level {found.level} "
+                             "is the recommendation itself: send follow")
+        try:
+            with Session(self.engine) as session:
+                earlier = session.execute(select(Decision.id).where(Decision.assessment_id == assessment_id)
+                                          .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(1)).scalar()
+        except SQLAlchemyError as exc:
+            raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc
         row = Decision(id=str(uuid.uuid4()), assessment_id=assessment_id, created_at=dt.datetime.now(dt.UTC),
                        client=client, caseworker=caseworker, decision=decision, final_outcome=final_outcome,
-                       final_level=final_level, reason=reason)
-        return self._commit(row)[0]
+                       final_level=final_level, reason=reason, supersedes=earlier)
+        return self._commit(row)[0], earlier
 
     def counts(self) -> dict[str, int]:
         """Rows in each table."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_schema import Assessment, Decision
 
-__all__ = ["read_assessments", "read_decisions"]
+__all__ = ["read_assessment", "read_assessments", "read_decisions"]
 
 # Not ``created_at``: the assessment day is the input's ``assessed_on``, and turning a million stored
 # timestamps back into aware datetimes costs more than the rest of the read.
@@ -97,3 +97,23 @@ def _fetch(log: AssessmentLog, query) -> list:
             return list(connection.execute(query).fetchall())
     except SQLAlchemyError as exc:
         raise LogUnavailableError(f"the assessment log cannot be read: {type(exc).__name__}") from exc
+
+
+def read_assessment(log: AssessmentLog, assessment_id: str, *, client: str) -> dict | None:
+    """One of ``client``'s assessments with its decisions, oldest first; None when there is no such
+    assessment for this client (another client's is not told apart from an unknown one)."""
+    table, decisions = Assessment.__table__, Decision.__table__
+    found = _fetch(log, select(table).where(table.c.id == assessment_id.lower(), table.c.client == client))
+    if not found:
+        return None
+    row = found[0]._mapping
+    made = _fetch(log, select(decisions).where(decisions.c.assessment_id == row["id"])
+                  .order_by(decisions.c.created_at, decisions.c.id))
+    return {"assessment_id": row["id"], "created_at": row["created_at"], "model_version": row["model_version"],
+            "policy_version": row["policy_version"], "probability": row["probability"], "curve": row["curve"],
+            "outcome": row["outcome"], "level": row["level"], "days_registered": row["days_registered"],
+            "assessed_on": row["features"].get("assessed_on"), "reasons": row["reasons"],
+            "person_ref": row["person_ref"],
+            "decisions": [{"decision_id": d.id, "created_at": d.created_at, "caseworker": d.caseworker,
+                           "decision": d.decision, "final_outcome": d.final_outcome, "final_level": d.final_level,
+                           "reason": d.reason, "supersedes": d.supersedes} for d in made]}

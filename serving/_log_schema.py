@@ -50,6 +50,8 @@ class Decision(Base):
     final_outcome: Mapped[str] = mapped_column(String(30))
     final_level: Mapped[str | None] = mapped_column(String(1), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The earlier decision on the same assessment this one replaces (None for the first): both stay in the log.
+    supersedes: Mapped[str | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
 
 
 class ApiKey(Base):
@@ -61,3 +63,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # After a rotation: the key it replaced, still accepted until ``previous_until`` (a grace period for the
+    # client system to switch), and when it was rotated.
+    previous_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    previous_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    rotated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -25,7 +25,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import REASON_FIELDS, assess_records
+from models import REASON_FIELDS, assess_records, summary
 from serving._bento_store import Production
 from serving._live_metrics import count_assessments
 from serving._log import AssessmentLog, LogUnavailableError
@@ -168,7 +168,9 @@ class ScoringPipeline:
                             "level": level[k], "days_registered": int(days[k]),
                             "assessed_on": dt.date.fromisoformat(record["assessed_on"]), "reasons": short,
                             "model_version": model_version, "policy_version": policy_version,
-                            "person_ref": record.get("person_ref")})
+                            "person_ref": record.get("person_ref"),
+                            "summary": summary(probability=float(probability[k]), outcome=outcome[k], level=level[k],
+                                               days_registered=int(days[k]), policy=scorer.policy)})
         ids = self.log.record_assessments(rows)
         count_assessments(rows)  # after the commit: what is counted is what the log holds
         out: list[list[dict[str, Any]]] = [[] for _ in batch]

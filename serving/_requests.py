@@ -46,15 +46,23 @@ from serving._live_metrics import count_rejected
 __all__ = [
     "MAX_BATCH",
     "MAX_ERRORS",
+    "UUID_PATTERN",
     "AssessmentOut",
+    "AssessmentRecord",
     "BatchIn",
+    "BatchOut",
     "DecisionIn",
+    "DecisionOut",
+    "ErrorOut",
     "Jobseeker",
     "accepts",
     "field_errors",
     "jobseeker_model",
     "today",
 ]
+
+# A UUID as RFC 9562 writes it, in either case.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 MAX_BATCH = 1000  # records per /score_batch call; larger stocks go through `avstand score`
 # The agency's calendar decides what "today" and "in the future" mean, wherever the server runs.
@@ -90,7 +98,8 @@ class _Strict(StrictModel):
         except ValidationError as exc:
             errors = exc.errors(include_input=False, include_url=False, include_context=False)
             cls._refused(errors[0]["type"] if errors else "other")
-            raise bounded(exc, title=cls.__name__) from None
+            # "3 validation errors for Jobseeker": the request's name, not BentoML's class made from it.
+            raise bounded(exc, title=cls.__name__.removesuffix("IODescriptor")) from None
 
     @field_validator("*", mode="wrap")
     @classmethod
@@ -265,12 +274,43 @@ Reason = create_model("Reason", **{  # type: ignore[call-overload]
     name: (Literal["raises", "lowers"] if name == "direction" else str, ...) for name in REASON_FIELDS})
 
 
+class Words(BaseModel):
+    """A text in both languages."""
+
+    sv: str
+    en: str
+
+
+class NearestCutoff(BaseModel):
+    """The cut-off of the policy (for the jobseeker's registration band) nearest the 6-month probability."""
+
+    cutoff: Literal["too_close", "A", "B", "C"]
+    at: float = Field(description="The cut-off's value (a probability).")
+    above: bool = Field(description="Whether the probability is at or above it.")
+    points: float = Field(description="How far the probability lies from it, in percentage points (one decimal).")
+    sv: str
+    en: str
+
+
+class Summary(BaseModel):
+    """What a caseworker's screen shows: rounded figures and the recommendation in words (``models.summary``)."""
+
+    percent: int = Field(description="The 6-month probability in whole percent.")
+    outcome: Words
+    level: Words | None
+    nearest_cutoff: NearestCutoff
+    sv: str = Field(description="The whole in one Swedish sentence.")
+    en: str = Field(description="The whole in one English sentence.")
+
+
 class AssessmentOut(BaseModel):
     """A logged assessment: the recommendation, its reasons and the versions that made it."""
 
     assessment_id: str
     probability: float = Field(description="Chance of work or studies within 6 months (180 days): the policy's "
-                                           "horizon, on which the outcome and level are decided.")
+                                           "horizon, on which the outcome and level are decided. Exact, as "
+                                           "logged (every path gives the same number to the last bit); "
+                                           "`summary` gives it rounded, for people.")
     probability_3_months: float = Field(description="Chance of work or studies within 3 months (90 days).")
     probability_12_months: float = Field(description="Chance of work or studies within 12 months (360 days).")
     curve: list[float] = Field(description="The time-to-work curve behind them: the chance of work or studies "
@@ -284,12 +324,14 @@ class AssessmentOut(BaseModel):
     model_version: str
     policy_version: str
     person_ref: str | None = None
+    summary: Summary
 
 
 class DecisionIn(_Strict):
     """The caseworker's decision on an assessment: follow the recommendation, or override it with a reason."""
 
-    assessment_id: Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]
+    # A UUID in either case (RFC 9562 allows both); kept as the log writes it, in lower case.
+    assessment_id: Annotated[str, Field(pattern=UUID_PATTERN), AfterValidator(str.lower)]
     decision: Literal["follow", "override"]
     final_outcome: Literal[OUTCOMES]  # type: ignore[valid-type]  # pydantic takes a Literal of a tuple; mypy cannot
     final_level: Annotated[Literal["A", "B", "C"] | None, Field(validate_default=True)] = None
@@ -327,3 +369,80 @@ class DecisionIn(_Strict):
             raise PydanticCustomError("level_rule", "{value} is not accepted: a level (A, B or C) is given exactly "
                                       "when the final outcome is suitable", {"value": shown(value)})
         return value
+
+
+class DecisionOut(BaseModel):
+    """A logged decision: its id, its assessment's, and the earlier decision on it that it supersedes."""
+
+    decision_id: str
+    assessment_id: str
+    supersedes: str | None = Field(description="The id of the earlier decision on this assessment that this one "
+                                               "replaces (both stay in the log); null for the first.")
+
+
+class FieldError(BaseModel):
+    """One reason a request or a record was refused: where (``loc``), which rule (``type``), in words (``msg``)."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorOut(BaseModel):
+    """Every refusal: a sentence, and for a request that breaks the schema each of its errors."""
+
+    error: str
+    detail: list[FieldError] | None = Field(default=None, description="Present on 400: the fields' errors.")
+
+
+class BatchResult(AssessmentOut):
+    """An assessed record of a batch, with its index in the batch."""
+
+    index: int
+
+
+class BatchRejected(BaseModel):
+    """A refused record of a batch: its index and its errors (not assessed, not logged)."""
+
+    index: int
+    errors: list[FieldError]
+
+
+class BatchOut(BaseModel):
+    """A batch's answer: each record assessed or refused, by its index."""
+
+    assessed: int
+    rejected_count: int
+    results: list[BatchResult]
+    rejected: list[BatchRejected]
+
+
+class DecisionRecord(BaseModel):
+    """A decision as logged."""
+
+    decision_id: str
+    created_at: dt.datetime
+    caseworker: str
+    decision: Literal["follow", "override"]
+    final_outcome: Literal[OUTCOMES]  # type: ignore[valid-type]  # pydantic takes a Literal of a tuple; mypy cannot
+    final_level: Literal["A", "B", "C"] | None
+    reason: str | None
+    supersedes: str | None
+
+
+class AssessmentRecord(BaseModel):
+    """An earlier assessment as logged, with every decision on it, oldest first (the last one holds)."""
+
+    assessment_id: str
+    created_at: dt.datetime
+    model_version: str
+    policy_version: str
+    probability: float
+    curve: list[float] | None = Field(description="Null for an assessment logged before the curve.")
+    outcome: Literal[OUTCOMES]  # type: ignore[valid-type]
+    level: Literal["A", "B", "C"] | None
+    days_registered: int
+    assessed_on: dt.date
+    reasons: list[Reason]  # type: ignore[valid-type]
+    person_ref: str | None
+    decisions: list[DecisionRecord]

@@ -18,6 +18,7 @@ import json
 import logging
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -38,13 +39,18 @@ from serving._limits import limiter, over_rate
 from serving._listener import listen_on_own_socket
 from serving._live_metrics import count_decision, serving_versions
 from serving._log import AssessmentLog, LogUnavailableError
+from serving._log_read import read_assessment
+from serving._openapi import OpenAPIMiddleware
 from serving._pipeline import ScoringPipeline
 from serving._readiness import Readiness
 from serving._requests import (
     MAX_BATCH,
+    UUID_PATTERN,
     AssessmentOut,
+    AssessmentRecord,
     BatchIn,
     DecisionIn,
+    DecisionOut,
     Jobseeker,
     accepts,
     field_errors,
@@ -52,7 +58,7 @@ from serving._requests import (
 )
 from serving._server_log import install_safe_records
 
-__all__ = ["Avstand"]
+__all__ = ["SERVICE_CONFIG", "Avstand", "add_middlewares"]
 
 log = logging.getLogger("avstand.serving")
 # Rejected records of a batch listed with all their errors; later ones with their first (the answer stays small).
@@ -77,37 +83,61 @@ async def _metrics_route(request: Request) -> Response:
     return Response(await asyncio.to_thread(metrics_text), media_type=METRICS_CONTENT_TYPE)
 
 
+async def _assessment_route(request: Request) -> JSONResponse:
+    # An earlier assessment with its decisions, for the client that made it only (as a decision is).
+    assessment_id = request.path_params["assessment_id"]
+    if not re.fullmatch(UUID_PATTERN, assessment_id):  # not repeated: a path may hold anything
+        return JSONResponse({"error": "an assessment id is a UUID (as /score answers it)"}, status_code=400)
+    service = bentoml.get_current_service()
+    try:
+        found = await asyncio.to_thread(read_assessment, service.log, assessment_id,
+                                        client=request.scope["state"]["avstand_client"])
+    except LogUnavailableError as exc:
+        log.error("assessments: %s", exc)
+        return JSONResponse({"error": "the assessment log cannot be read; try again later"}, status_code=503,
+                            headers={"retry-after": "5"})
+    if found is None:
+        return JSONResponse({"error": f"no assessment {assessment_id.lower()} for this client"}, status_code=404)
+    return JSONResponse(AssessmentRecord(**found).model_dump(mode="json"))
+
+
 def _docs_route(request: Request) -> FileResponse:
     return FileResponse(Path(__file__).with_name("pages") / "docs.html")
 
 
-# GET routes beside BentoML's POST APIs: /model and /metrics behind the same key check; the docs page
+# GET routes beside BentoML's POST APIs: /model, /assessments/{id} and /metrics behind the same key check; the docs page
 # (public) replaces BentoML's, which loads Google Tag Manager.
 _info_app = Starlette(routes=[Route("/model", _model_route, methods=["GET"]),
+                              Route("/assessments/{assessment_id}", _assessment_route, methods=["GET"]),
                               Route("/metrics", _metrics_route, methods=["GET"]),
                               Route("/", _docs_route, methods=["GET"])])
 
 
-# The worker count is read from the settings when this module is imported: BentoML 1.4 takes it from this
-# decorator (its only other source is BentoML's own configuration, BENTOML_CONFIG_OPTIONS
+# The worker count is read from the settings when this module is imported: BentoML 1.4 takes it from the
+# service's decorator (its only other source is BentoML's own configuration, BENTOML_CONFIG_OPTIONS
 # "services.avstand.workers=N", a second name for the same setting; `bentoml serve --api-workers` is for
 # pre-1.2 services only).
 # Every process reads the settings once (cached), so the readiness capacity below divides by the same count.
-@bentoml.service(
-    name="avstand",
-    workers=settings().workers,
-    traffic={"timeout": 30, "max_concurrency": _MAX_CONCURRENCY},
-    http={"cors": {"enabled": False}},
+# A constant of its own so that benchmarks/clients/floor_service.py measures a do-nothing /score behind the
+# very same configuration.
+SERVICE_CONFIG: dict[str, Any] = {
+    "name": "avstand",
+    "workers": settings().workers,
+    "traffic": {"timeout": 30, "max_concurrency": _MAX_CONCURRENCY},
+    "http": {"cors": {"enabled": False}},
     # BentoML's metrics label series by the raw path (unbounded); the service counts its own (serving._edge).
-    metrics={"enabled": False},
+    "metrics": {"enabled": False},
     # /score is the hot path (hundreds of calls a second), measured in benchmarks/serve.py: BentoML's access
     # line and its OpenTelemetry span (exported nowhere unless an operator configures an exporter) cost more
     # there than they give. An answered call is in the assessment log; every call is counted by status in
     # /metrics (serving._edge). The other routes keep both (BentoML matches the skip list as path prefixes,
     # so /score_batch has no access line either; it keeps its span).
-    logging={"access": {"skip_paths": ["/metrics", "/healthz", "/livez", "/readyz", "/score"]}},
-    tracing={"excluded_urls": ["/score$"]},
-)
+    "logging": {"access": {"skip_paths": ["/metrics", "/healthz", "/livez", "/readyz", "/score"]}},
+    "tracing": {"excluded_urls": ["/score$"]},
+}
+
+
+@bentoml.service(**SERVICE_CONFIG)
 class Avstand:
     """Distance to the labour market: a recommendation per jobseeker, explained and logged."""
 
@@ -191,11 +221,12 @@ class Avstand:
                                                                 rejected)
         return Response(body, media_type="application/json")
 
-    @bentoml.api(route="/decisions", input_spec=DecisionIn)
+    @bentoml.api(route="/decisions", input_spec=DecisionIn, output_spec=DecisionOut)
     async def decisions(self, ctx: bentoml.Context, **decision: Any) -> Any:
         """Record the caseworker's decision on one of this client's assessments (an override needs a reason)."""
         try:
-            decision_id = await asyncio.to_thread(self.log.record_decision, client=_client(ctx), **decision)
+            decision_id, supersedes = await asyncio.to_thread(self.log.record_decision, client=_client(ctx),
+                                                              **decision)
         except LookupError as exc:
             return _refuse(ctx, 404, {"error": str(exc)})
         except ValueError as exc:
@@ -204,7 +235,7 @@ class Avstand:
             log.error("decisions: %s", exc)
             return _refuse(ctx, 503, {"error": "the decision log cannot be written; try again later"})
         count_decision(_client(ctx), decision["decision"])
-        return {"decision_id": decision_id, "assessment_id": decision["assessment_id"]}
+        return DecisionOut(decision_id=decision_id, assessment_id=decision["assessment_id"], supersedes=supersedes)
 
     @functools.cached_property
     def card(self) -> dict[str, Any]:
@@ -230,8 +261,17 @@ class Avstand:
 # ``@bentoml.service`` makes the class a BentoML ``Service``; mypy ignores what a class decorator returns, so it
 # looks for these methods on the class.
 Avstand.mount_asgi_app(_info_app, path="/")  # type: ignore[attr-defined]
-Avstand.add_asgi_middleware(EdgeMiddleware)  # type: ignore[attr-defined]  # the first added is the outer
-Avstand.add_asgi_middleware(AccessMiddleware)  # type: ignore[attr-defined]
+
+
+def add_middlewares(service: Any) -> None:
+    """The service's own layers around a BentoML service: security headers and counts, the front door, and the
+    exact OpenAPI document."""
+    service.add_asgi_middleware(EdgeMiddleware)  # the first added is the outer
+    service.add_asgi_middleware(AccessMiddleware)
+    service.add_asgi_middleware(OpenAPIMiddleware)
+
+
+add_middlewares(Avstand)
 
 
 def _end_with_parent() -> None:

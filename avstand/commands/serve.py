@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         production = _ready()
     except AvstandError as exc:
         raise exc.reworded(f"not starting: {exc}") from exc
+    _check_port(args.host, args.port)
     print(f"serving {production.tag} (MLflow version {production.model_version}, policy "
           f"{production.scorer.policy.version}, bundle sha256 {production.digest}) on http://{args.host}:{args.port}",
           file=sys.stderr, flush=True)
@@ -55,6 +58,27 @@ def run(args: argparse.Namespace) -> int:
     # Replace this process: signals (Ctrl-C, SIGTERM from a supervisor) go straight to BentoML.
     os.execve(sys.executable, command, environment)
     return EXIT_OK  # not reached
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse, with a sentence, an address this process cannot listen on (BentoML would end in a traceback).
+
+    Checked here, not left to BentoML: a second `bentoml serve` empties its home's metrics folder as it starts,
+    before it finds the port taken, so a second start on a busy port would wipe the running service's metrics.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(f"not starting: --host {host!r} is not an address of this machine ({exc.strerror})") from None
+    family, kind, protocol, _, address = infos[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as BentoML binds: a closing port is free
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = ("another process listens there (a service already running?): stop it or choose another --port"
+                   if exc.errno == errno.EADDRINUSE else exc.strerror)
+            raise InputError(f"not starting: cannot listen on {host}:{port}: {why}") from None
 
 
 def _ready() -> Production:

@@ -14,6 +14,7 @@ from mlflow.tracking import MlflowClient
 from support import quick_gates, register_flawed_candidate
 
 from audits import audit_version
+from models import REGISTRATION_BANDS
 
 
 @pytest.fixture(scope="module")
@@ -60,18 +61,53 @@ def test_reports_hold_every_section_with_the_json_figures(store, good):
     assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 3
     for section in ("Gates", "Calibration", "Fairness of the decisions", "Data quality and stability"):
         assert f"<h2>{section}</h2>" in html
+    glossary = html.split('<h2 id="methods">Methods and glossary</h2>', 1)[1]
+    terms = re.findall(r"<dt>([^<]+)</dt>", glossary)
+    for term in ("Censoring weights", "False far", "False too close", "ECE", "Slope, intercept", "Excess",
+                 "Judged, not judged", "Intervals, the bootstrap", "PSI", "Jaccard"):
+        assert any(t.startswith(term) for t in terms), (term, terms)
+    assert f"{findings['gates_minimums']['rows']} rows with a known outcome" in glossary
+    assert "Registration time is not among the groupings" in html  # each gate's rationale, in the report
     for gate in findings["gates"]:
         assert gate["gate"] in html and escape(gate["rationale"]) in html and escape(gate["rule"]) in html
         if gate["value"] is not None:
             assert f"{gate['value']:.4f}" in html
     for key in ("version", "data_sha256", "git_commit", "gates_sha256"):
         assert str(findings["meta"][key]) in html
+    rows = findings["meta"]["rows"]
+    known = findings["meta"]["test_rows"] - rows["test_censored"]
+    assert rows["test"] == findings["meta"]["test_rows"] and known == findings["bands"]["overall"]["rows"]
+    assert (f"{known:,} with a known outcome (what the tables count as rows) and {rows['test_censored']:,} "
+            "censored") in html
+    assert rows["kept"] == rows["built"] - rows["excluded_step_open"]
+    assert rows["train"] + rows["calibration"] + rows["test"] + rows["gap"] + rows["recent"] == rows["kept"]
+    for name in ("train", "calibration"):
+        assert f"{rows[name]:,} ({rows[name + '_censored']:,} censored)" in html
     for heading in ("Intended use", "Outcome and horizon", "Data", "Censoring", "Metrics", "Groups",
                     "Thresholds and policy", "Known limitations", "Gate verdicts"):
         assert f"## {heading}" in card
     assert f"{findings['bands']['24+ months']['calibration_in_the_large']:.4f}" in card
+    assert "## Reasons shown to caseworkers" in card and "birth_region" in findings["reasons_policy"]["shown"]
+    assert findings["reasons_policy"]["hidden"] == [] and "None is kept out" in card
     artifacts = {a.path for a in store["client"].list_artifacts(findings["meta"]["run_id"], "audit")}
     assert artifacts == {"audit/audit.json", "audit/report.html", "audit/model_card.md"}
+
+
+def _table_labels(html: str, heading: str) -> list[str]:
+    """The first column of the table that follows ``heading``, in the order shown."""
+    table = html.split(heading, 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>([^<]*)</td>", table)
+
+
+def test_report_tables_list_bands_and_age_groups_by_value_not_as_text(store, good):
+    html = (store["folder"] / "reports" / "1" / "report.html").read_text(encoding="utf-8")
+    bands = _table_labels(html.split("<h2>Fairness of the decisions</h2>", 1)[1], "<h3>By registration_time</h3>")
+    assert bands == [label for label, _, _ in REGISTRATION_BANDS if label in bands] and len(bands) >= 4
+    ages = [label for label in _table_labels(html.split("<h2>Fairness of the decisions</h2>", 1)[1],
+                                             "<h3>By age</h3>") if label[:1].isdigit()]
+    assert len(ages) >= 3 and ages == sorted(ages, key=lambda label: int(re.match(r"\d+", label).group()))
+    overall = _table_labels(html, "<h3>Overall and by registration time</h3>")
+    assert overall[0] == "overall" and overall[1:] == [b for b, _, _ in REGISTRATION_BANDS if b in overall]
 
 
 def test_the_same_inputs_give_the_same_report(store, good):

@@ -148,3 +148,24 @@ def test_slope_and_intercept_intervals_cover_the_point_values(test_set, groups):
     assert 0.9 < overall["calibration_slope"] < 1.1
     cell = audit["groups"]["registration_time"]["12-24 months"]
     assert cell["calibration_slope_ci"] is not None
+
+
+def test_a_lowest_rate_of_zero_gives_no_ratio_but_a_difference_and_the_report_says_so_in_words():
+    import pandas as pd
+
+    from audits._report import _ratio_text
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    group = np.repeat(["a", "b"], n // 2)
+    y = rng.integers(0, 2, n)
+    # Group b is never placed too close: its false-too-close rate is 0.
+    decision = np.where((group == "a") & (rng.random(n) < 0.3), "too_close", "B").astype(object)
+    audit = fairness_audit(y=y, p=np.full(n, 0.5), decision=decision, w=np.ones(n), person=np.arange(n),
+                           groups=pd.DataFrame({"g": group}), n_boot=20, seed=1, min_outcomes=50)
+    close = audit["g"]["false_too_close"]
+    assert close["ratio"] is None and close["ratio_ci"] is None and close["lowest_rate"] == 0
+    assert close["highest"] == "a" and close["lowest"] == "b" and 0.2 < close["difference"] < 0.4
+    text = _ratio_text(close)
+    assert text.startswith("no ratio (a vs b): the lowest rate is 0") and "inf" not in text
+    assert "inf" not in _ratio_text({"ratio": 2.0, "ratio_ci": [1.5, float("inf")], "highest": "a", "lowest": "b"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -64,7 +66,10 @@ def test_three_reasons_largest_first_with_sentences_in_both_languages(scorer_and
         assert sizes == sorted(sizes, reverse=True)
         for r in items:
             assert r["direction"] == ("raises" if r["contribution"] > 0 else "lowers")
-            assert r["sv"].endswith("chansen till arbete eller studier.") and r["en"].endswith("work or studies.")
+            assert r["sv"].endswith("chansen till arbete eller studier, jämfört med en genomsnittlig arbetssökande i "
+                                    "träningsdata.")
+            assert r["en"].endswith("the chance of work or studies, compared with the average jobseeker in the "
+                                    "training data.")
 
 
 def test_reasons_name_what_drives_the_score(scorer_and_records):
@@ -73,11 +78,12 @@ def test_reasons_name_what_drives_the_score(scorer_and_records):
     found = explain(scorer, disabled)
     named = [r for items in found for r in items if r["feature"] == "disability"]
     assert named and all(r["direction"] == "lowers" for r in named)
-    assert "Funktionsnedsättning (ja) sänker chansen" in named[0]["sv"]
-    assert "Disability (yes) lowers the chance" in named[0]["en"]
+    assert named[0]["sv"].startswith("En registrerad funktionsnedsättning som sätter ned arbetsförmågan sänker chansen")
+    assert named[0]["en"].startswith("A recorded disability that reduces work capacity lowers the chance")
     long_registered = records.assign(registered_on="2024-01-01").head(20)
     days = [r for items in explain(scorer, long_registered) for r in items if r["feature"] == "days_registered"]
-    assert days and days[0]["en"].startswith("Time registered (731 days) lowers")
+    assert days and days[0]["en"].startswith("Time registered so far (731 days, 2.0 years) lowers")
+    assert days[0]["sv"].startswith("Tid som inskriven hittills (731 dagar, 2,0 år) sänker")
 
 
 def test_contributions_explain_the_whole_score(scorer_and_records):
@@ -90,8 +96,40 @@ def test_contributions_explain_the_whole_score(scorer_and_records):
 def test_category_values_are_shown_in_plain_words(scorer_and_records):
     scorer, records = scorer_and_records
     found = [r for items in explain(scorer, records.head(300)) for r in items
-             if SPEC.features.get(r["feature"]) is not None and SPEC.features[r["feature"]].value_labels]
+             if SPEC.features.get(r["feature"]) is not None and SPEC.features[r["feature"]].type == "category"
+             and SPEC.features[r["feature"]].value_labels]
     assert found
     for r in found:
         label = SPEC.features[r["feature"]].value_labels[str(r["value"])]
         assert f"({label.sv})" in r["sv"] and f"({label.en})" in r["en"]
+
+
+def test_numbers_carry_their_units_and_each_languages_way_of_writing_them(scorer_and_records):
+    from models._reasons import _phrase
+
+    scorer, _ = scorer_and_records
+    assert _phrase(scorer, "age", 34, "en") == "Age when registered (34 years)"
+    assert _phrase(scorer, "age", 34.0, "sv") == "Ålder vid inskrivningen (34 år)"
+    assert _phrase(scorer, "prior_unemployment_days", 700, "en") == \
+        "Earlier unemployment (700 days in the two years before registering)"
+    assert _phrase(scorer, "days_registered", 4905, "en") == "Time registered so far (4,905 days, 13.4 years)"
+    assert _phrase(scorer, "days_registered", 4905, "sv") == "Tid som inskriven hittills (4\u00a0905 dagar, 13,4 år)"
+    assert _phrase(scorer, "days_registered", 140, "en") == "Time registered so far (140 days)"
+    assert _phrase(scorer, "assessment_month", 6, "sv") == "Tid på året (juni)"
+    assert _phrase(scorer, "disability", False, "en") == "Having no recorded disability"
+    assert _phrase(scorer, "unemployment_insurance", "true", "sv") == \
+        "Rätt till inkomstrelaterad arbetslöshetsersättning"
+
+
+def test_a_feature_the_spec_keeps_out_of_the_reasons_is_never_named_but_still_scored(scorer_and_records):
+    scorer, records = scorer_and_records
+    found = explain(scorer, records.head(200))
+    assert any(r["feature"] == "disability" for items in found for r in items)
+    features = dict(SPEC.features) | {"disability": SPEC.features["disability"].model_copy(
+        update={"shown_in_reasons": False})}
+    hiding = dataclasses.replace(scorer, spec=SPEC.model_copy(update={"features": features}))
+    hidden = explain(hiding, records.head(200))
+    assert not any(r["feature"] == "disability" for items in hidden for r in items)
+    assert all(len(items) == len(before) for items, before in zip(hidden, found, strict=True))  # the next ones
+    np.testing.assert_array_equal(hiding.raw_score(prepare(records.head(200), spec=SPEC)),
+                                  scorer.raw_score(prepare(records.head(200), spec=SPEC)))

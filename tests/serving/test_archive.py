@@ -45,8 +45,8 @@ def _assess(log: AssessmentLog, at: dt.datetime, *, probability: float = 0.41, l
 
 def _decide(log: AssessmentLog, assessment: str, at: dt.datetime, decision: str = "follow",
             reason: str | None = None) -> str:
-    made = log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision=decision,
-                               final_outcome="suitable", final_level="C" if reason else "B", reason=reason)
+    made, _ = log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision=decision,
+                                  final_outcome="suitable", final_level="C" if reason else "B", reason=reason)
     with log.engine.begin() as connection:
         connection.execute(update(Decision).where(Decision.id == made).values(created_at=at))
     return made

@@ -56,7 +56,7 @@ def _assess(log: AssessmentLog, at: dt.datetime, *, outcome: str = "suitable", l
 def _decide(log: AssessmentLog, assessment: str, decision: str = "follow", *, outcome: str = "suitable",
             level: str | None = "B", reason: str | None = None) -> str:
     return log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision=decision,
-                               final_outcome=outcome, final_level=level, reason=reason)
+                               final_outcome=outcome, final_level=level, reason=reason)[0]
 
 
 def _at(day: int, *clock: int, month: int = 6) -> dt.datetime:

@@ -68,8 +68,8 @@ def _assess(log: AssessmentLog, at: dt.datetime, *, person_ref: str | None = Non
 
 def _decide(log: AssessmentLog, assessment: str, *, caseworker: str = "cw-17", reason: str = "long illness",
             at: dt.datetime | None = None) -> str:
-    made = log.record_decision(assessment_id=assessment, client="system-a", caseworker=caseworker,
-                               decision="override", final_outcome="suitable", final_level="C", reason=reason)
+    made, _ = log.record_decision(assessment_id=assessment, client="system-a", caseworker=caseworker,
+                                  decision="override", final_outcome="suitable", final_level="C", reason=reason)
     if at is not None:
         with log.engine.begin() as connection:
             connection.execute(update(Decision).where(Decision.id == made).values(created_at=at))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import sqlite3
@@ -11,7 +12,7 @@ from contextlib import closing
 
 import pytest
 
-from serving import ApiKeyError, add_key, check_key, revoke_key
+from serving import ApiKeyError, add_key, check_key, list_keys, revoke_key, rotate_key
 
 
 @pytest.fixture
@@ -56,3 +57,46 @@ def test_only_the_hash_is_stored(tmp_path):
     again = subprocess.run([sys.executable, "-m", "avstand", "keys", "add", "portal"], capture_output=True,
                            text=True, env=env, cwd=tmp_path, timeout=120, check=False)
     assert again.returncode == 2 and "already has a key" in again.stderr
+
+
+def test_a_rotated_key_ends_at_once_or_after_its_grace_period_and_the_client_keeps_its_name(log):
+    old = add_key(log, "portal")
+    new, until = rotate_key(log, "portal")  # at once
+    assert new != old and check_key(log, new) == "portal" and check_key(log, old) is None
+    newer, until = rotate_key(log, "portal", grace=dt.timedelta(minutes=30))
+    assert until > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=29)
+    assert check_key(log, newer) == "portal" and check_key(log, new) == "portal"  # both, in the grace period
+    assert check_key(log, old) is None  # only the one key before
+    with log.engine.begin() as connection:  # the grace period runs out
+        connection.exec_driver_sql("UPDATE api_keys SET previous_until = '2020-01-01 00:00:00.000000'")
+    assert check_key(log, new) is None and check_key(log, newer) == "portal"
+    assert [row["name"] for row in list_keys(log)] == ["portal"]  # one client, its history under one name
+    with pytest.raises(ApiKeyError, match="no key to rotate"):
+        rotate_key(log, "unknown")
+
+
+def test_a_revocation_ends_a_key_in_its_grace_period_too_and_a_rotation_gives_a_revoked_client_a_key(log):
+    old = add_key(log, "portal")
+    new, _ = rotate_key(log, "portal", grace=dt.timedelta(hours=1))
+    revoke_key(log, "portal")
+    assert check_key(log, old) is None and check_key(log, new) is None
+    again, _ = rotate_key(log, "portal", grace=dt.timedelta(hours=1))
+    assert check_key(log, again) == "portal" and check_key(log, new) is None  # no grace for a revoked key
+
+
+def test_keys_rotate_prints_the_new_key_once_and_refuses_a_negative_grace(tmp_path):
+    env = os.environ | {"AVSTAND_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}"}
+
+    def keys(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "avstand", "keys", *args], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=120, check=False)
+
+    old = keys("add", "portal").stdout.strip()
+    rotated = keys("rotate", "portal", "--grace-minutes", "30")
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert new.startswith("avs_") and new != old and "the old key ends at " in rotated.stderr
+    listed = keys("list").stdout
+    assert "rotated" in listed and "old key accepted until" in listed and new not in listed
+    refused = keys("rotate", "portal", "--grace-minutes", "-5")
+    assert refused.returncode == 2 and "--grace-minutes" in refused.stderr and "Traceback" not in refused.stderr

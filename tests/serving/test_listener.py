@@ -3,11 +3,9 @@ port stays the service's alone."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import psutil
 
@@ -56,15 +54,20 @@ def test_each_worker_listens_on_its_own_socket_and_the_shared_one_does_not(serve
     assert _on_port(psutil.Process(server.process.pid), server.port, psutil.CONN_LISTEN) == 0
 
 
-def test_a_second_service_on_the_same_port_is_still_refused(server, tmp_path):
-    # A BentoML home of its own: `bentoml serve` empties its home's metrics folder as it starts, which would
-    # wipe the first service's metrics (an operator's second start does that today: issue 16, a busy port).
-    home = tmp_path / "bentoml-home"
-    shutil.copytree(Path(server.env["BENTOML_HOME"]) / "models", home / "models", symlinks=True)
+def test_a_second_service_on_the_same_port_is_refused_with_a_sentence_and_the_first_keeps_its_metrics(server):
+    with server.client() as client:
+        client.get("/model")
+        before = client.get("/metrics").text
+    assert 'route="/model"' in before
+    # The same BentoML home: `bentoml serve` would empty its metrics folder as it starts, before it finds the
+    # port taken; `avstand serve` checks the port first.
     second = subprocess.run([sys.executable, "-m", "avstand", "serve", "--port", str(server.port)], cwd=server.folder,
-                            env=server.env | {"BENTOML_HOME": str(home)}, capture_output=True, text=True, timeout=120,
-                            check=False)
-    assert second.returncode != 0
+                            env=server.env, capture_output=True, text=True, timeout=120, check=False)
+    assert second.returncode == 2, second.stderr
+    assert f"avstand serve: not starting: cannot listen on 127.0.0.1:{server.port}: another process listens" in \
+        second.stderr
+    assert "Traceback" not in second.stderr
     with server.client() as client:
         assert client.get("/model").status_code == 200  # the first one serves on
+        assert 'route="/model"' in client.get("/metrics").text  # with the counts it had
 

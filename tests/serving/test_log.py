@@ -33,11 +33,25 @@ def test_migrations_create_the_tables_and_keep_the_rows(log):
 def test_decisions_link_to_their_assessment(log):
     log.migrate()
     assessment = _assess(log)
-    log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="follow",
-                        final_outcome="suitable", final_level="B", reason=None)
-    log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="override",
-                        final_outcome="suitable", final_level="C", reason="recent long illness")
+    first, none = log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1",
+                                      decision="follow", final_outcome="suitable", final_level="B", reason=None)
+    second, superseded = log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1",
+                                             decision="override", final_outcome="suitable", final_level="C",
+                                             reason="recent long illness")
+    assert none is None and superseded == first  # the second replaces the first, explicitly; both stay
     assert log.counts() == {"assessments": 1, "decisions": 2}
+    with log.engine.connect() as connection:
+        rows = dict(connection.exec_driver_sql("SELECT id, supersedes FROM decisions").all())
+    assert rows == {first: None, second: first}
+
+
+def test_an_override_must_change_the_outcome_or_the_level(log):
+    log.migrate()
+    assessment = _assess(log)  # suitable, level B
+    with pytest.raises(ValueError, match="an override changes the outcome or the level"):
+        log.record_decision(assessment_id=assessment, client="system-a", caseworker="cw-1", decision="override",
+                            final_outcome="suitable", final_level="B", reason="looked again")
+    assert log.counts()["decisions"] == 0
 
 
 def test_a_decision_needs_the_clients_own_assessment_and_overrides_a_reason(log):

@@ -9,9 +9,11 @@ import sqlite3
 import time
 
 import httpx
+import jsonschema
 import pytest
 from support import avstand_in_process
 
+from models import LEVEL_LABELS, OUTCOME_LABELS, load_policy
 from serving._requests import MAX_BATCH
 
 RECORD = {"sex": "female", "age": 34, "birth_region": "sweden", "education": "upper_secondary", "disability": False,
@@ -27,7 +29,7 @@ def test_score_answers_a_logged_explained_assessment(server):
     body = answer.json()
     assert set(body) == {"assessment_id", "probability", "probability_3_months", "probability_12_months", "curve",
                          "outcome", "level", "days_registered", "assessed_on", "reasons", "model_version",
-                         "policy_version", "person_ref"}
+                         "policy_version", "person_ref", "summary"}
     assert 0 < body["probability"] < 1 and body["days_registered"] == 142 and body["model_version"] == "1"
     # The curve behind the three probabilities: rising month by month, through each of them (to 4 decimals).
     curve = body["curve"]
@@ -43,6 +45,24 @@ def test_score_answers_a_logged_explained_assessment(server):
         (body["assessment_id"],)).fetchone()
     assert row[:4] == ("portal", body["probability"], body["outcome"], "case-4711")
     assert json.loads(row[4]) == curve  # the log holds the curve as answered
+
+
+def test_the_summary_gives_rounded_figures_labels_in_both_languages_and_the_nearest_cut_off(server):
+    policy = load_policy()
+    cuts = {"too_close": policy.default.too_close, "A": policy.default.a, "B": policy.default.b, "C": policy.default.c}
+    with server.client() as client:
+        bodies = [client.post("/score", json=RECORD | {"age": age, "prior_unemployment_days": days}).json()
+                  for age, days in ((20, 0), (45, 300), (64, 730))]
+    for body in bodies:
+        p, shown = body["probability"], body["summary"]
+        assert shown["percent"] == round(100 * p) and f"{shown['percent']} % chance of work" in shown["en"]
+        assert shown["outcome"] == OUTCOME_LABELS[body["outcome"]]
+        assert shown["level"] == (LEVEL_LABELS[body["level"]] if body["level"] else None)
+        nearest = shown["nearest_cutoff"]
+        assert cuts[nearest["cutoff"]] == nearest["at"] and nearest["above"] == (p >= nearest["at"])
+        assert abs(p - nearest["at"]) == min(abs(p - cut) for cut in cuts.values())
+        assert nearest["points"] == round(100 * abs(p - nearest["at"]), 1)
+        assert ("above" if nearest["above"] else "below") in nearest["en"] and nearest["sv"] in shown["sv"]
 
 
 def test_assessed_on_defaults_to_today(server):
@@ -148,14 +168,20 @@ def test_decisions_follow_override_and_stay_with_their_client(server):
         aid, outcome, level = assessment["assessment_id"], assessment["outcome"], assessment["level"]
         follow = {"assessment_id": aid, "decision": "follow", "final_outcome": outcome, "final_level": level,
                   "caseworker": "cw-1"}
-        assert portal.post("/decisions", json=follow).status_code == 200
+        first = portal.post("/decisions", json=follow)
+        assert first.status_code == 200 and first.json()["supersedes"] is None
         assert nightly.post("/decisions", json=follow).status_code == 404  # another client's assessment
         override = follow | {"decision": "override", "final_outcome": "in_depth_support", "final_level": None}
         refused = portal.post("/decisions", json=override)
         assert refused.status_code == 400 and refused.json()["detail"][0]["loc"] == ["reason"]
-        assert portal.post("/decisions", json=override | {"reason": "long illness"}).status_code == 200
+        second = portal.post("/decisions", json=override | {"reason": "long illness"})
+        assert second.status_code == 200 and second.json()["supersedes"] == first.json()["decision_id"]
+        assert set(second.json()) == {"decision_id", "assessment_id", "supersedes"}
         changed = follow | {"final_outcome": "too_close", "final_level": None}
         assert portal.post("/decisions", json=changed).status_code == 422  # a follow keeps the recommendation
+        same = follow | {"decision": "override", "reason": "looked again"}  # the recommendation itself
+        kept = portal.post("/decisions", json=same)
+        assert kept.status_code == 422 and "an override changes the outcome or the level" in kept.json()["error"]
     assert server.rows("decisions") >= 2
 
 
@@ -172,6 +198,76 @@ def test_model_card_readiness_metrics_and_openapi(server):
     jobseeker = next(s for name, s in schemas.items() if name.startswith("Jobseeker"))
     assert jobseeker["example"]["registered_on"] == "2026-01-12"
     assert jobseeker["properties"]["sex"]["enum"] == ["female", "male"]
+
+
+def _conforms(document: dict, route: str, method: str, answer: httpx.Response) -> None:
+    """``answer`` is what the OpenAPI document declares for its route, method and status."""
+    declared = document["paths"][route][method]["responses"][str(answer.status_code)]
+    schema = declared["content"]["application/json"]["schema"]
+    jsonschema.Draft202012Validator({**schema, "components": document["components"]}).validate(answer.json())
+
+
+def test_the_openapi_document_describes_every_route_and_real_answers_conform(server):
+    document = httpx.get(server.url + "/docs.json").json()
+    assert document["openapi"] == "3.1.0" and "bentoml" not in json.dumps(document["info"]).lower()
+    assert document["info"]["version"] == "model version 1"
+    assert {"/score", "/score_batch", "/decisions", "/model", "/metrics", "/", "/readyz"} <= set(document["paths"])
+    assert document["components"]["securitySchemes"]["apiKey"] == {
+        "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["apiKey"][
+            "description"]}
+    for route, methods in document["paths"].items():
+        for operation in methods.values():
+            assert operation["security"] == ([] if route in ("/", "/docs.json", "/livez", "/readyz", "/healthz")
+                                             else [{"apiKey": []}]), route
+    with server.client() as client:
+        answers = [client.post("/score", json=RECORD | {"age": age, "registered_on": registered})
+                   for age, registered in ((25, "2026-05-20"), (60, "2014-03-01"))]
+        for answer in answers:
+            _conforms(document, "/score", "post", answer)
+        level_null = answers[0].json() | {"level": None, "outcome": "too_close"}  # as most answers are
+        jsonschema.Draft202012Validator({**document["paths"]["/score"]["post"]["responses"]["200"]["content"][
+            "application/json"]["schema"], "components": document["components"]}).validate(level_null)
+        _conforms(document, "/score", "post", client.post("/score", json=RECORD | {"age": 5}))  # 400
+        _conforms(document, "/score_batch", "post", client.post("/score_batch", json={
+            "jobseekers": [RECORD, RECORD | {"sex": "x"}]}))
+        body = answers[0].json()
+        follow = {"assessment_id": body["assessment_id"], "decision": "follow", "final_outcome": body["outcome"],
+                  "final_level": body["level"], "caseworker": "cw-1"}
+        for _ in range(2):  # the first supersedes nothing (null), the second the first
+            _conforms(document, "/decisions", "post", client.post("/decisions", json=follow))
+        _conforms(document, "/decisions", "post", client.post("/decisions", json=follow | {  # 404
+            "assessment_id": "0b6f3c52-8a53-4a8e-9a51-3f0f1c2d4e5f"}))
+        _conforms(document, "/decisions", "post", client.post("/decisions", json=follow | {  # 422
+            "final_outcome": "in_depth_support", "final_level": None}))
+        _conforms(document, "/model", "get", client.get("/model"))
+    _conforms(document, "/score", "post", httpx.post(server.url + "/score", json=RECORD))  # 401: no key
+
+
+def test_an_earlier_assessment_is_read_back_with_its_decisions_by_its_own_client_only(server):
+    document = httpx.get(server.url + "/docs.json").json()
+    with server.client() as portal, server.client("nightly") as nightly:
+        made = portal.post("/score", json=RECORD | {"person_ref": "case-99"}).json()
+        follow = {"assessment_id": made["assessment_id"].upper(), "decision": "follow",  # a UUID in either case
+                  "final_outcome": made["outcome"], "final_level": made["level"], "caseworker": "cw-1"}
+        first = portal.post("/decisions", json=follow)
+        assert first.status_code == 200, first.text
+        changed = "in_depth_support" if made["outcome"] != "in_depth_support" else "too_close"
+        second = portal.post("/decisions", json=follow | {"decision": "override", "final_outcome": changed,
+                                                          "final_level": None, "reason": "recent long illness"})
+        read = portal.get(f"/assessments/{made['assessment_id'].upper()}")
+        assert read.status_code == 200, read.text
+        _conforms(document, "/assessments/{assessment_id}", "get", read)
+        body = read.json()
+        assert body["assessment_id"] == made["assessment_id"] and body["probability"] == made["probability"]
+        assert body["curve"] == made["curve"] and body["person_ref"] == "case-99"
+        assert [d["decision"] for d in body["decisions"]] == ["follow", "override"]
+        assert body["decisions"][1]["supersedes"] == first.json()["decision_id"] == body["decisions"][0][
+            "decision_id"]
+        assert body["decisions"][1]["decision_id"] == second.json()["decision_id"]
+        other = nightly.get(f"/assessments/{made['assessment_id']}")
+        assert other.status_code == 404 and "for this client" in other.json()["error"]
+        assert portal.get("/assessments/not-a-uuid").status_code == 400
+        assert httpx.get(f"{server.url}/assessments/{made['assessment_id']}").status_code == 401
 
 
 def test_concurrent_calls_each_get_their_own_committed_row(server):
