@@ -9,6 +9,7 @@ value: shortened, and withheld the same way.
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -54,11 +55,14 @@ def shown(value: Any) -> str:
     return _WITHHELD if looks_like_personal_number(_RAW.repr(value)) else _DISPLAY.repr(value)
 
 
-def bounded(exc: ValidationError, *, title: str) -> ValidationError:
-    """``exc`` with at most ``MAX_ERRORS`` errors, and no personal number or long text in a location."""
+def bounded(exc: ValidationError, *, title: str, fields: Sequence[str] = ()) -> ValidationError:
+    """``exc`` with at most ``MAX_ERRORS`` errors, and no personal number or long text in a location; an
+    unknown field's error lists the ``fields`` there are."""
     errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    known = f": the fields are {', '.join(fields)}" if fields else ""
     lines: list[InitErrorDetails] = [
-        {"type": PydanticCustomError(e["type"], "{msg}", {"msg": e["msg"]}),
+        {"type": PydanticCustomError(e["type"], "{msg}", {
+            "msg": e["msg"] + known if e["type"] == "extra_forbidden" else e["msg"]}),
          "loc": tuple(_location(part) for part in e["loc"]), "input": None}
         for e in errors[:MAX_ERRORS]]
     if len(errors) > MAX_ERRORS:

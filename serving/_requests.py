@@ -99,7 +99,7 @@ class _Strict(StrictModel):
             errors = exc.errors(include_input=False, include_url=False, include_context=False)
             cls._refused(errors[0]["type"] if errors else "other")
             # "3 validation errors for Jobseeker": the request's name, not BentoML's class made from it.
-            raise bounded(exc, title=cls.__name__.removesuffix("IODescriptor")) from None
+            raise bounded(exc, title=cls.__name__.removesuffix("IODescriptor"), fields=list(cls.model_fields)) from None
 
     @field_validator("*", mode="wrap")
     @classmethod
