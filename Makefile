@@ -18,7 +18,7 @@ DATA    ?= data/register.parquet
 HOST    ?= 127.0.0.1
 PORT    ?= 3000
 
-.PHONY: help install run test slow lint bench bench-gates bench-monitor bench-turning constraints clean
+.PHONY: help install browser run test slow lint bench bench-gates bench-monitor bench-turning constraints clean
 
 help:
 	@echo "make run      install, simulate the default register into $(DATA) if absent, validate it, train, audit and release a version, serve it"
@@ -52,8 +52,18 @@ run: install $(DATA)
 	  || { echo "API key of client 'local' (shown only now):"; $(BIN)/avstand keys add local; }
 	$(BIN)/avstand serve --host $(HOST) --port $(PORT)
 
+# The browser tests' Chromium: Debian's package (Playwright drives it and downloads no browser of its own),
+# installed with apt where it is missing. Only the tests need it, so `make run` never asks for root.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium for the browser tests: $$(command -v chromium)"; else \
+	  echo "installing Debian's chromium for the browser tests (apt-get, about a minute) ..."; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium >/dev/null; } \
+	  || { echo "could not install chromium: install Debian's chromium package by hand"; exit 2; }; \
+	  echo "chromium for the browser tests: $$(command -v chromium)"; fi
+
 # Every test but the long proofs, in two processes (one per core); each test file runs in one of them.
-test: install
+test: install browser
 	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadfile
 
 # The long proofs: the tests marked slow, then 5 minutes of mixed load and thousands of fuzzed requests

@@ -5,6 +5,7 @@ Builds on ``models`` and ``register``; never on ``training``, ``serving`` or ``r
 
 from audits._audit import AuditError, AuditInputs, audit_inputs, audit_version
 from audits._calibration import calibration_audit
+from audits._compare import compare_versions
 from audits._evaluate import Scored, evaluate_candidate
 from audits._fairness import DECISIONS, decision_labels, fairness_audit
 from audits._findings import Override, Verdict
@@ -29,6 +30,7 @@ __all__ = [
     "audit_inputs",
     "audit_version",
     "calibration_audit",
+    "compare_versions",
     "data_drift",
     "decision_labels",
     "evaluate_candidate",

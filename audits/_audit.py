@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import tempfile
@@ -49,9 +50,10 @@ class AuditInputs:
 
 
 def audit_inputs(*, version: int | None = None, run_id: str | None = None,
-                 against: int | None = None) -> AuditInputs:
+                 against: int | None = None, explain: bool = True) -> AuditInputs:
     """Read a registered version's test set and profile, and score the test set with its bundle and with
-    production's: the version the ``production`` alias points at (unless it is this one), or ``against``."""
+    production's: the version the ``production`` alias points at (unless it is this one), or ``against``.
+    ``explain`` checks the reasons' contributions against LightGBM's on every test row (the audit's gate)."""
     mlflow.set_tracking_uri(tracking_uri())
     client = MlflowClient(tracking_uri=tracking_uri())
     candidate = _version(client, version=version, run_id=run_id)
@@ -64,16 +66,16 @@ def audit_inputs(*, version: int | None = None, run_id: str | None = None,
         scorer = _scorer(candidate.version, tmp)
         records = test_set.loc[:, [*scorer.spec.features, "registered_on", "assessed_on"]]
         scored = _scored(assess(scorer, records, with_reasons=False).to_frame(), profile, "candidate")
-        explanations = {"difference": scorer.explanation_error(prepare(records, spec=scorer.spec)),
-                        "rows": len(records)}
+        explanations = ({"difference": scorer.explanation_error(prepare(records, spec=scorer.spec)),
+                         "rows": len(records)} if explain else {})
         prod = None
         if production is not None:
             prod_profile = _json_artifact(client, production.run_id, "training/data_profile.json", tmp)
             prod = _scored(assess(_scorer(production.version, tmp), records, with_reasons=False).to_frame(),
                            prod_profile, f"production (version {production.version})")
-    log.info("version %s: %d test rows rescored with its bundle (reasons' contributions within %.1e of "
-             "LightGBM's); production: %s", candidate.version, len(test_set), explanations["difference"],
-             f"version {production.version}" if prod else "none")
+    log.info("version %s: %d test rows rescored with its bundle%s; %s: %s", candidate.version, len(test_set),
+             f" (reasons' contributions within {explanations['difference']:.1e} of LightGBM's)" if explain else "",
+             "production" if against is None else "compared with", f"version {production.version}" if prod else "none")
     return AuditInputs(version=int(candidate.version), run=run, test_set=test_set, scorer=scorer, candidate=scored,
                        production=prod, production_version=int(production.version) if prod else None,
                        explanations=explanations)
@@ -87,24 +89,29 @@ def _scored(frame: pd.DataFrame, profile: dict, name: str) -> Scored:
 
 def audit_version(*, version: int | None = None, run_id: str | None = None, gates_path: str | Path | None = None,
                   reports_root: str | Path = "reports", override: Override | None = None,
-                  history: list[str] | None = None) -> dict[str, Any]:
+                  history: list[str] | None = None, signed_off_by: str | None = None) -> dict[str, Any]:
     """Audit a registered version; write its reports; record the verdict on the version.
 
     ``history`` is what the report and model card show as the version's production history (``release``
-    records the moves of the alias and passes them in).
+    records the moves of the alias and passes them in). ``signed_off_by`` names the person who answers for
+    the audit: recorded on the version, in ``audit.json``, the report and the model card. The audit's moment
+    is recorded on the version and shown in the report and model card, but kept out of ``audit.json``, which
+    the same inputs reproduce to the byte.
 
     Returns the findings (``findings["meta"]["verdict"]`` is ``pass`` or ``fail``).
     """
     started = time.perf_counter()
+    audited_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     gates = load_gates(gates_path)
     inputs = audit_inputs(version=version, run_id=run_id)
     evaluated = _evaluate(inputs, gates)
     log.info("calibration, fairness and gates by %d groupings (%.0f s)", len(evaluated["group_columns"]),
              time.perf_counter() - started)
     findings = _findings(inputs, gates, evaluated, override=override, history=history)
+    findings["meta"]["signed_off_by"] = signed_off_by
     folder = Path(reports_root) / str(inputs.version)
-    paths = write_reports(findings, folder)
-    _record(inputs, gates, findings, paths)
+    paths = write_reports(findings, folder, audited_at=audited_at)
+    _record(inputs, gates, findings, paths, audited_at=audited_at)
     failed = findings["meta"]["failed_gates"]
     log.info("version %s: %s%s; reports in %s (%.0f s)", inputs.version, findings["meta"]["verdict"].upper(),
              f" (failed: {', '.join(failed)})" if failed else "", folder, time.perf_counter() - started)
@@ -171,7 +178,8 @@ def _period_summary(scorer: Scorer) -> dict[str, Any]:
                         "error": effects.errors[i]} for i in latest]}
 
 
-def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: dict[str, Path]) -> None:
+def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: dict[str, Path], *,
+            audited_at: str) -> None:
     """The reports as artifacts of the version's run, and the verdict as tags on the version."""
     client = MlflowClient(tracking_uri=tracking_uri())
     run_id = inputs.run.info.run_id
@@ -180,7 +188,8 @@ def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: 
     tags = Verdict.of(findings).to_tags() | {
         "audit.report": str(paths["html"]), "audit.gates_sha256": gates.digest(),
         "audit.production": str(inputs.production_version) if inputs.production else "none",
-        "audit.run_artifacts": f"runs:/{run_id}/audit"}
+        "audit.run_artifacts": f"runs:/{run_id}/audit", "audit.audited_at": audited_at,
+        "audit.signed_off_by": findings["meta"]["signed_off_by"] or "none"}
     for key, value in tags.items():
         client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
 

@@ -75,7 +75,7 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
     band_predictions = {"candidate": _band_means(p, w, groups)}
     for name, values in (comparators or {}).items():
         band_predictions[name] = _band_means(values, w, groups)
-    comparison, drift, changes = None, None, None
+    comparison, drift, changes, beside = None, None, None, None
     if production is not None:
         band_predictions[production.name] = _band_means(production.probability, w, groups)
         prod_fairness = fairness_audit(y=y, p=production.probability, decision=production.decision, w=w,
@@ -85,8 +85,11 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
                                            person=person, **boot),
                       "disparity_changes": disparity_changes(fairness, prod_fairness)}
         _drop_draws(fairness)
+        _drop_draws(prod_fairness)
+        beside = _production_figures(production, prod_fairness, y=y, w=w, person=person, groups=groups,
+                                     gates=gates)
         if candidate.profile is not None and production.profile is not None:
-            drift = data_drift(candidate.profile, production.profile)
+            drift = _with_integer_flags(data_drift(candidate.profile, production.profile), spec)
         changes = version_changes(candidate_decision=candidate.decision, production_decision=production.decision,
                                   candidate_p=p, production_p=production.probability)
     horizons = _horizons(test_set, candidate, person=person, groups=groups[[REGISTRATION_TIME]], gates=gates)
@@ -98,11 +101,45 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
         "not_judged_gates": [r["gate"] for r in results if r["verdict"] == "not_judged"],
         "gates": results,
         "bands": {"overall": calibration["overall"]} | calibration["groups"][REGISTRATION_TIME],
-        "band_predictions": band_predictions, "reliability": dict(zip(
-            ("predicted", "observed"), (curve.tolist() for curve in reliability_curve(y, p, w)), strict=True)),
+        "band_predictions": band_predictions, "reliability": _reliability(y, p, w),
+        "reliability_by_band": _reliability_by_band(y, p, w, groups),
         "calibration": calibration, "fairness": fairness, "comparison": comparison, "drift": drift,
         "changes": changes, "group_columns": list(groups.columns), "horizons": horizons,
+        "production": beside,
     }
+
+
+def _production_figures(production: Scored, fairness: dict, *, y, w, person, groups: pd.DataFrame,
+                        gates: Gates) -> dict:
+    """Production's figures on the candidate's test rows, for the report to show beside the candidate's
+    (the gates compare the two; a reader should see both)."""
+    p = production.probability
+    calibration = calibration_audit(y=y, p=p, w=w, person=person, groups=groups, min_rows=gates.min_rows_per_group,
+                                    n_boot=gates.bootstrap.replicates, seed=gates.bootstrap.seed)
+    present = calibration["groups"][REGISTRATION_TIME]
+    return {"name": production.name, "calibration": calibration, "fairness": fairness,
+            "bands": {"overall": calibration["overall"]} | {b: present[b] for b in _BANDS if b in present},
+            "reliability": _reliability(y, p, w), "reliability_by_band": _reliability_by_band(y, p, w, groups)}
+
+
+def _reliability(y, p, w) -> dict[str, list[float]]:
+    predicted, observed = reliability_curve(y, p, w)
+    return {"predicted": predicted.tolist(), "observed": observed.tolist()}
+
+
+def _reliability_by_band(y, p, w, groups: pd.DataFrame) -> dict[str, dict[str, list[float]]]:
+    """The reliability curve within each registration-time band that has rows with a known outcome."""
+    band = groups[REGISTRATION_TIME].to_numpy()
+    return {b: _reliability(y[band == b], p[band == b], w[band == b]) for b in _BANDS
+            if (w[band == b] > 0).any()}
+
+
+def _with_integer_flags(drift: dict, spec: FeatureSpec) -> dict:
+    """Mark the drift of integer features, whose bins the report names by the whole numbers they hold."""
+    for name, cells in drift.items():
+        feature = spec.features.get(name)
+        cells["integer"] = bool(feature is not None and feature.integer)
+    return drift
 
 
 def _horizons(test_set: pd.DataFrame, candidate: Scored, *, person: np.ndarray, groups: pd.DataFrame,

@@ -72,6 +72,7 @@ def fairness_audit(*, y: np.ndarray, p: np.ndarray, decision: np.ndarray, w: np.
         codes, labels = pd.factorize(groups[name], sort=True)
         labels = [str(v) for v in labels]
         cells = _cells(codes, labels, y, p, decision, w)
+        _rate_intervals(cells, labels, codes, y, decision, w, replicates)
         result = {"by_group": cells}
         for metric in ERROR_METRICS:
             count = "successes" if metric == "false_far" else "non_successes"
@@ -125,6 +126,21 @@ def _cells(codes, labels, y, p, decision, w) -> dict:
     for i, label in enumerate(labels):
         cells[label] |= {"successes": int(successes[i]), "non_successes": int(non_successes[i])}
     return cells
+
+
+def _rate_intervals(cells, labels, codes, y, decision, w, replicates) -> None:
+    """Each group's 95 % person-bootstrap interval of its false-far and false-too-close rates
+    (``<metric>_ci``; None where a replicate left the group without the outcome, or without replicates)."""
+    k = len(labels)
+    for metric in ERROR_METRICS:
+        error, outcome, _ = _terms(metric, y, y, decision)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            draws = np.array([np.bincount(codes, weights=w * m * outcome * error, minlength=k)
+                              / np.bincount(codes, weights=w * m * outcome, minlength=k) for m in replicates])
+        for g, label in enumerate(labels):
+            column = draws[:, g] if len(draws) else draws
+            usable = len(column) > 0 and bool(np.isfinite(column).all())
+            cells[label][f"{metric}_ci"] = _interval(column.tolist()) if usable else None
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

@@ -3,24 +3,25 @@ a model card in Markdown, all rendered from the same findings."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import math
 import re
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no screen
-
-import matplotlib.pyplot as plt
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from audits._fairness import DECISIONS
+from audits._plots import (
+    calibration_plot,
+    fairness_plot,
+    ordered,
+    readable,
+    reliability_by_band_plot,
+    reliability_plot,
+)
 
 __all__ = ["write_reports"]
 
@@ -58,97 +59,108 @@ def _ratio_text(result: dict) -> str:
     return f"{_fmt(result['ratio'])} {_interval(ci)} {pair}"
 
 
-def _label_key(label: str) -> tuple:
-    # Groups read in their natural order: the whole test set first, bands by their lower bound (0-3 months
-    # before 3-6 months, 16-24 before 25-34), then words; an intersection by its parts in turn.
-    if label == "overall":
-        return ((-1, 0, label),)
-    parts = []
-    for part in str(label).split(" & "):
-        number = re.match(r"\d+", part)
-        parts.append((0, int(number.group()), part) if number else (1, 0, part))
-    return tuple(parts)
+_CALIBRATION_HEAD = ("<tr><th>group</th><th>rows</th><th>observed</th><th>predicted</th><th>predicted - observed</th>"
+                     "<th>slope</th><th>intercept</th><th>ECE</th><th>Brier</th><th>ROC-AUC</th><th>judged</th></tr>")
 
 
-def _ordered(cells: dict) -> list[tuple[str, Any]]:
-    """The items of a table's groups in their natural order (see ``_label_key``)."""
-    return sorted(cells.items(), key=lambda item: _label_key(item[0]))
-
-
-def _calibration_table(cells: dict) -> Markup:
-    rows = ["<table><tr><th>group</th><th>rows</th><th>observed</th><th>predicted</th><th>predicted - observed</th>"
-            "<th>slope</th><th>intercept</th><th>ECE</th><th>Brier</th><th>ROC-AUC</th><th>judged</th></tr>"]
-    for label, c in _ordered(cells):
-        rows.append(
-            f"<tr><td>{label}</td><td>{c.get('rows', 0)}</td><td>{_fmt(c.get('observed'))}</td>"
+def _calibration_row(label: str, c: dict, css: str = "") -> str:
+    return (f"<tr{css}><td>{escape(label)}</td><td>{c.get('rows', 0)}</td><td>{_fmt(c.get('observed'))}</td>"
             f"<td>{_fmt(c.get('predicted'))}</td><td>{_fmt(c.get('calibration_in_the_large'))} "
             f"{_interval(c.get('calibration_in_the_large_ci'))}</td><td>{_fmt(c.get('calibration_slope'))}</td>"
             f"<td>{_fmt(c.get('calibration_intercept'))}</td><td>{_fmt(c.get('ece'))} {_interval(c.get('ece_ci'))}</td>"
             f"<td>{_fmt(c.get('brier'))}</td><td>{_fmt(c.get('auc'))} {_interval(c.get('auc_ci'))}</td>"
             f"<td>{'yes' if c.get('judged', True) else 'too small to judge'}</td></tr>")
+
+
+def _calibration_table(cells: dict, production: dict | None = None, name: str = "") -> Markup:
+    """One row per group; with production's cells, production's row on the same rows beneath each."""
+    rows = [f"<table>{_CALIBRATION_HEAD}"]
+    for label, c in ordered(cells):
+        rows.append(_calibration_row(label, c))
+        if production is not None and label in production:
+            rows.append(_calibration_row(f"\u2003{name}", production[label], ' class="production"'))
     rows.append("</table>")
     return Markup("".join(rows))
 
 
-def _png(fig) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def _fairness_row(label: str, c: dict, css: str = "") -> str:
+    shares = "".join(f"<td>{_pct(c['share_' + d])}</td>" for d in DECISIONS)
+    errors = "".join(f"<td>{_pct(c[m])} {_pct_interval(c.get(m + '_ci'))} (as scored {_pct(c[m + '_expected'])})</td>"
+                     for m in ("false_far", "false_too_close"))
+    return (f"<tr{css}><td>{escape(label)}</td>{shares}{errors}<td>{c['successes']}</td>"
+            f"<td>{c['non_successes']}</td></tr>")
+
+
+def _fairness_table(cells: dict, production: dict | None = None, name: str = "") -> Markup:
+    """Decision shares and error rates by group; production's row on the same rows beneath each."""
+    head = "".join(f"<th>{d}</th>" for d in DECISIONS)
+    rows = [f"<table><tr><th>group</th>{head}<th>false far</th><th>false too close</th><th>successes</th>"
+            "<th>non-successes</th></tr>"]
+    for label, c in ordered(cells):
+        rows.append(_fairness_row(label, c))
+        if production is not None and label in production:
+            rows.append(_fairness_row(f"\u2003{name}", production[label], ' class="production"'))
+    rows.append("</table>")
+    return Markup("".join(rows))
+
+
+def _pct_interval(pair: list | None) -> str:
+    return "" if not pair else f"[{100 * pair[0]:.1f}, {100 * pair[1]:.1f}]"
+
+
+_BIN = re.compile(r"\[(-?[0-9.e+]+), (-?[0-9.e+]+)([)\]])")
+
+
+def _bin_text(label: str | None, integer: bool) -> str:
+    """A number feature's drift bin as a reader wants it: the whole numbers it holds for an integer feature
+    (``[21.4, 26.8)`` -> ``22-26``), as profiled otherwise."""
+    found = _BIN.fullmatch(str(label)) if integer and label is not None else None
+    if not found:
+        return "-" if label is None else str(label)
+    low = math.ceil(float(found[1]))
+    high = math.floor(float(found[2])) if found[3] == "]" else math.ceil(float(found[2])) - 1
+    return str(low) if low == high else f"{low}-{high}"
 
 
 def _plots(findings: dict) -> dict[str, str]:
-    bands = [b for b in findings["bands"] if b != "overall"]
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    x = np.arange(len(bands))
-    # A band without observed rows has no figures: a gap in the line.
-    ax.plot(x, [findings["bands"][b].get("observed", np.nan) for b in bands], "k-o", lw=2.5, label="observed")
-    for name, series in findings["band_predictions"].items():
-        ax.plot(x, [series.get(b, np.nan) for b in bands], "--s" if name != "candidate" else "-s", label=name)
-    ax.set_xticks(x, bands)
-    ax.set_ylabel("P(work or studies within 180 days)")
-    ax.set_title("Calibration by registration time")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    calibration = _png(fig)
-
-    fig, ax = plt.subplots(figsize=(5, 4.2))
-    curve = findings["reliability"]
-    ax.plot([0, 1], [0, 1], color="0.6")
-    ax.plot(curve["predicted"], curve["observed"], "C0-o")
-    ax.set_xlabel("mean predicted")
-    ax.set_ylabel("observed")
-    ax.set_title("Reliability, all test rows")
-    ax.grid(alpha=0.3)
-    reliability = _png(fig)
-
-    columns = [c for c in ("sex", "age", "birth_region", "disability") if c in findings["fairness"]]
-    fig, axes = plt.subplots(1, max(len(columns), 1), figsize=(3 * max(len(columns), 1), 3.6), sharey=True)
-    for ax, column in zip(np.atleast_1d(axes), columns, strict=False):
-        cells = dict(_ordered(findings["fairness"][column]["by_group"]))
-        ax.bar(list(cells), [c["false_far"] or 0 for c in cells.values()], color="C3")
-        ax.set_title(column, fontsize=9)
-        ax.tick_params(axis="x", rotation=45, labelsize=7)
-    np.atleast_1d(axes)[0].set_ylabel("false far: successes placed C / in-depth")
-    fig.tight_layout()
-    return {"calibration_by_band": calibration, "reliability": reliability, "false_far": _png(fig)}
+    """The report's figures, production's curves and bars beside the candidate's where there is production."""
+    production = findings.get("production")
+    names = {"candidate": findings}
+    if production:
+        names[production["name"]] = production
+    by_band = {band: {name: f["reliability_by_band"][band] for name, f in names.items()
+                      if band in f.get("reliability_by_band", {})} for band in findings["reliability_by_band"]}
+    return {
+        "calibration_by_band": calibration_plot(
+            findings["bands"], {name: findings["band_predictions"][name] for name in names},
+            {name: series for name, series in findings["band_predictions"].items() if name not in names}),
+        "reliability": reliability_plot({name: f["reliability"] for name, f in names.items()}),
+        "reliability_by_band": reliability_by_band_plot(by_band),
+        "false_far": fairness_plot({name: f["fairness"] for name, f in names.items()}),
+    }
 
 
-def write_reports(findings: dict, folder: Path) -> dict[str, Path]:
-    """Write ``audit.json``, ``report.html`` and ``model_card.md`` into ``folder``; return their paths."""
+def write_reports(findings: dict, folder: Path, *, audited_at: str | None = None) -> dict[str, Path]:
+    """Write ``audit.json``, ``report.html`` and ``model_card.md`` into ``folder``; return their paths.
+
+    ``audited_at`` (the audit's moment) is shown in the report and model card but kept out of ``audit.json``,
+    so that the same inputs give the same figures file.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=True)
     env.globals |= {"fmt": _fmt, "pct": _pct, "interval": _interval, "calibration_table": _calibration_table,
-                    "decisions": DECISIONS, "ordered": _ordered, "ratio_text": _ratio_text}
+                    "fairness_table": _fairness_table, "bin_text": _bin_text, "readable": readable,
+                    "decisions": DECISIONS, "ordered": ordered, "ratio_text": _ratio_text}
     paths = {"json": folder / "audit.json", "html": folder / "report.html", "card": folder / "model_card.md"}
     paths["json"].write_text(json.dumps(findings, indent=1, default=_json_default) + "\n", encoding="utf-8")
-    context = findings | {"plots": _plots(findings)}
+    moment = {"audited_at": audited_at}
+    context = findings | moment | {"plots": _plots(findings)}
     paths["html"].write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
     markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, undefined=StrictUndefined,
                            keep_trailing_newline=True)
     markdown.globals |= env.globals
-    paths["card"].write_text(markdown.get_template("model_card.md.j2").render(**findings), encoding="utf-8")
+    paths["card"].write_text(markdown.get_template("model_card.md.j2").render(**findings, **moment), encoding="utf-8")
     return paths
 
 

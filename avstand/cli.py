@@ -11,6 +11,7 @@ from avstand._common import EXIT_INTERRUPTED, export_for_libraries, setup_loggin
 from avstand._database import unavailable_store
 from avstand.commands import (
     audit,
+    compare,
     keys,
     log,
     monitor,
@@ -28,7 +29,8 @@ from models import AvstandError, settings
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (synth, validate, train, audit, release, promote, rollback, versions, serve, score, monitor, keys, log)
+COMMANDS = (synth, validate, train, audit, compare, release, promote, rollback, versions, serve, score, monitor, keys,
+            log)
 
 
 def build_parser() -> argparse.ArgumentParser:

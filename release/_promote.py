@@ -56,13 +56,15 @@ def _tags(client: MlflowClient, version: int) -> dict[str, str]:
 
 
 def promote_version(*, version: int, override: str | None = None, findings: dict | None = None,
-                    gates_path: str | Path | None = None, reports_root: str | Path = "reports") -> PromotionResult:
+                    gates_path: str | Path | None = None, reports_root: str | Path = "reports",
+                    signed_off_by: str | None = None) -> PromotionResult:
     """Promote an audited version: move ``production`` to it when every gate passed, or ``override`` gives
     the reason to release despite failed gates.
 
     The version is (re-)audited first when it has no audit, when its audit was made against another
     production than today's, or when an override must be written into its report. ``findings`` is an
     audit just made against today's production (``release`` passes it to save a second audit).
+    ``signed_off_by`` other than the audit's own sign-off re-audits too, to write it into the report.
     """
     client = _client()
     tags = _tags(client, version)
@@ -76,16 +78,18 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
     audited_against = tags.get("audit.production")
     current = str(production) if production is not None else "none"
     gates_changed = tags.get("audit.gates_sha256") not in (None, load_gates(gates_path).digest())
-    if findings is None and (audited_against != current or override is not None or gates_changed):
+    new_sign_off = signed_off_by is not None and tags.get("audit.signed_off_by") != signed_off_by
+    if findings is None and (audited_against != current or override is not None or gates_changed or new_sign_off):
         why = ("it was never audited" if audited_against is None else
                f"production is version {current} now, the audit compared it with {audited_against}"
                if audited_against != current else
                "the gates file differs from the one it was audited with" if gates_changed else
-               "the override is written into its report")
+               "the override is written into its report" if override is not None else
+               "the sign-off is written into its report")
         log.info("version %s: audited again before promotion (%s)", version, why)
         findings = audit_version(version=version, gates_path=gates_path, reports_root=reports_root,
                                  override=Override(reason=override, user=user) if override else None,
-                                 history=_lines(client, version))
+                                 history=_lines(client, version), signed_off_by=signed_off_by)
         reaudited = True
     verdict = Verdict.of(findings) if findings is not None else Verdict.from_tags(version, tags)
     failed = list(verdict.failed_gates) if verdict else []

@@ -24,7 +24,7 @@ __all__ = ["BODY_LIMITS", "PUBLIC_PATHS", "AccessMiddleware"]
 log = logging.getLogger("avstand.serving")
 
 # Health for orchestrators, and the API's own description (no data): open to all. Everything else needs a key.
-PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/", "/docs.json", "/schema.json"})
+PUBLIC_PATHS = frozenset({"/livez", "/readyz", "/healthz", "/", "/docs", "/docs.json", "/schema.json"})
 # Bytes per request body: one jobseeker is about 400 bytes, a full batch (1,000) about 400 kB.
 BODY_LIMITS = {"/score_batch": 1_048_576}
 DEFAULT_BODY_LIMIT = 65_536

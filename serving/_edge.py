@@ -19,11 +19,13 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST as METRICS_CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
+from serving._home import HOME_POLICY
+
 __all__ = ["METRICS_CONTENT_TYPE", "ROUTES", "STATIC_PREFIXES", "EdgeMiddleware", "count_refusal", "metrics_text",
            "route_of"]
 
 ROUTES = frozenset({"/score", "/score_batch", "/decisions", "/model", "/metrics", "/readyz", "/livez", "/healthz",
-                    "/", "/docs.json", "/schema.json"})
+                    "/", "/docs", "/docs.json", "/schema.json"})
 STATIC_PREFIXES = ("/static_content/", "/assets/")  # BentoML's docs page assets
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
@@ -33,6 +35,7 @@ _SECURITY_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options"
 _DOCS_POLICY = (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self' "
                 b"'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
                 b"base-uri 'none'; form-action 'none'")
+_PAGE_POLICIES = {"/": [HOME_POLICY], "/docs": [_DOCS_POLICY]}
 
 REQUESTS = Counter("avstand_http_requests", "Requests answered, by route, method and status.",
                    ["route", "method", "status"])
@@ -89,7 +92,7 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                headers += _SECURITY_HEADERS + ([_DOCS_POLICY] if route == "/" else [])
+                headers += _SECURITY_HEADERS + _PAGE_POLICIES.get(route, [])
                 message = message | {"headers": headers}
             await send(message)
 

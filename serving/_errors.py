@@ -17,7 +17,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from models import looks_like_personal_number
 
-__all__ = ["MAX_ERRORS", "bounded", "shown"]
+__all__ = ["MAX_ERRORS", "bounded", "shown", "shown_text"]
 
 # Errors listed per record: a body of thousands of unknown keys gets a short answer, not one error per key.
 MAX_ERRORS = 10
@@ -53,6 +53,12 @@ def shown(value: Any) -> str:
     """``value`` as an error repeats it: shortened, or withheld if it looks like a personal number."""
     # Only what is shown is searched: searching a megabyte of digits would cost a second of the event loop.
     return _WITHHELD if looks_like_personal_number(_RAW.repr(value)) else _DISPLAY.repr(value)
+
+
+def shown_text(text: str) -> str:
+    """A text (a path, say) as an answer repeats it: shortened, unquoted, or withheld like ``shown``."""
+    raw = _RAW.repr(text)
+    return _WITHHELD if looks_like_personal_number(raw) else raw
 
 
 def bounded(exc: ValidationError, *, title: str, fields: Sequence[str] = ()) -> ValidationError:

@@ -30,7 +30,7 @@ from serving._requests import (
     Jobseeker,
 )
 
-__all__ = ["OpenAPIMiddleware", "amend"]
+__all__ = ["OpenAPIMiddleware", "amend", "served_version"]
 
 DOCUMENT = "/docs.json"
 _SECURITY = {"apiKey": {"type": "http", "scheme": "bearer",
@@ -95,8 +95,12 @@ def amend(document: dict[str, Any], *, version: str) -> dict[str, Any]:
                 ("404", "No such assessment for this client."), ("503", "The assessment log cannot be read."))}}}}
     paths["/metrics"]["get"]["responses"] = {"200": {"description": "Prometheus text format", "content": {
         "text/plain": {"schema": {"type": "string"}}}}, "401": _refusal(_REFUSALS["401"])}
-    paths["/"] = {"get": {"tags": ["Infrastructure"], "description": "This API's documentation page.",
-                          "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}}
+    paths["/"] = {"get": {"tags": ["Infrastructure"], "description": (
+        "This service's front page: what it is, how to authenticate, every route with an example."),
+        "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}}
+    paths["/docs"] = {"get": {"tags": ["Infrastructure"], "description": (
+        "This document in Swagger UI, to try the routes in the browser (served from this service)."),
+        "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}}
     for route, methods in paths.items():
         for operation in methods.values():
             operation["security"] = [] if route in PUBLIC_PATHS else [{"apiKey": []}]
@@ -138,11 +142,12 @@ class OpenAPIMiddleware:
             if start.get("status") != 200:
                 await _send(send, start.get("status", 500), b"".join(body))
                 return
-            self._document = json.dumps(amend(json.loads(b"".join(body)), version=_served_version())).encode()
+            self._document = json.dumps(amend(json.loads(b"".join(body)), version=served_version())).encode()
         await _send(send, 200, self._document)
 
 
-def _served_version() -> str:
+def served_version() -> str:
+    """The model version the running service answers with, as the document's ``info.version`` says it."""
     import bentoml
 
     production = getattr(bentoml.get_current_service(), "production", None)

@@ -20,6 +20,7 @@ from pydantic import (
     StrictBool,
     StrictFloat,
     StrictInt,
+    TypeAdapter,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -55,7 +56,9 @@ __all__ = [
     "DecisionOut",
     "ErrorOut",
     "Jobseeker",
+    "PersonRef",
     "accepts",
+    "echoed_person_ref",
     "field_errors",
     "jobseeker_model",
     "today",
@@ -160,8 +163,8 @@ def jobseeker_model(spec: FeatureSpec) -> type[BaseModel]:
     fields["assessed_on"] = (IsoDate | None, Field(
         default=None, description="Day of the assessment (YYYY-MM-DD); default today. Not before registered_on, "
                                   "not in the future."))
-    fields["person_ref"] = (str | None, Field(
-        default=None, min_length=1, max_length=100,
+    fields["person_ref"] = (PersonRef | None, Field(
+        default=None,
         description="The register's pseudonymous person_id, so that monitoring can link the assessment to what "
                     "happened (without it the assessment is never judged). Never a personal identity number: "
                     "one is refused."))
@@ -199,11 +202,6 @@ class _JobseekerRules(_Strict):
                                       "future", {"value": value.isoformat()})
         return value
 
-    @field_validator("person_ref", check_fields=False)
-    @classmethod
-    def _not_a_personal_number(cls, value: str | None) -> str | None:
-        _refuse_personal_number(value)
-        return value if value is None else _storable(value)
 
 
 def _refuse_personal_number(value: str | None) -> None:
@@ -211,6 +209,28 @@ def _refuse_personal_number(value: str | None) -> None:
         raise PydanticCustomError("personal_identity_number", "looks like a personal identity number, which "
                                   "this service must not collect; send the register's pseudonymous person_id "
                                   "or nothing")
+
+
+def _safe_text(value: str) -> str:
+    _refuse_personal_number(value)
+    return _storable(value)
+
+
+# person_ref's rules in one place: what /score accepts and what the answer to a refused batch record repeats.
+PersonRef = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_safe_text)]
+_PERSON_REF: TypeAdapter[str] = TypeAdapter(PersonRef)
+
+
+def echoed_person_ref(raw: Any) -> str | None:
+    """A refused batch record's ``person_ref`` as its answer may repeat it: only one that passes person_ref's
+    own rules (a personal number, a NUL or a non-text is never repeated: None)."""
+    value = raw.get("person_ref") if isinstance(raw, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return _PERSON_REF.validate_python(value, strict=True)
+    except ValidationError:
+        return None
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
@@ -405,6 +425,8 @@ class BatchRejected(BaseModel):
     """A refused record of a batch: its index and its errors (not assessed, not logged)."""
 
     index: int
+    person_ref: str | None = Field(default=None, description=(
+        "The record's person_ref when it passes person_ref's own rules, so the client can tell which it was."))
     errors: list[FieldError]
 
 

@@ -28,19 +28,21 @@ import bentoml
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from models import Settings, settings
 from serving._access import AccessMiddleware
 from serving._bento_store import load_production
 from serving._edge import METRICS_CONTENT_TYPE, EdgeMiddleware, count_refusal, metrics_text
+from serving._error_shape import ErrorShapeMiddleware
+from serving._home import BASE_URL_MARK, home_page, with_base_url
 from serving._limits import limiter, over_rate
 from serving._listener import listen_on_own_socket
 from serving._live_metrics import count_decision, serving_versions
 from serving._log import AssessmentLog, LogUnavailableError
 from serving._log_read import read_assessment
-from serving._openapi import OpenAPIMiddleware
+from serving._openapi import OpenAPIMiddleware, amend, served_version
 from serving._pipeline import ScoringPipeline
 from serving._readiness import Readiness
 from serving._requests import (
@@ -53,6 +55,7 @@ from serving._requests import (
     DecisionOut,
     Jobseeker,
     accepts,
+    echoed_person_ref,
     field_errors,
     today,
 )
@@ -105,12 +108,25 @@ def _docs_route(request: Request) -> FileResponse:
     return FileResponse(Path(__file__).with_name("pages") / "docs.html")
 
 
-# GET routes beside BentoML's POST APIs: /model, /assessments/{id} and /metrics behind the same key check; the docs page
-# (public) replaces BentoML's, which loads Google Tag Manager.
+@functools.cache
+def _home_template() -> str:
+    # Rendered once per process from the document /docs.json sends (the decorator made Avstand a BentoML
+    # Service, which mypy cannot see); each answer only puts in its own address.
+    document = amend(Avstand.openapi_spec.asdict(), version=served_version())  # type: ignore[attr-defined]
+    return home_page(document, base_url=BASE_URL_MARK)
+
+
+def _home_route(request: Request) -> HTMLResponse:
+    return HTMLResponse(with_base_url(_home_template(), str(request.base_url)))
+
+
+# GET routes beside BentoML's POST APIs: /model, /assessments/{id} and /metrics behind the same key check; the front
+# page and the Swagger UI at /docs (public) replace BentoML's page, which loads Google Tag Manager.
 _info_app = Starlette(routes=[Route("/model", _model_route, methods=["GET"]),
                               Route("/assessments/{assessment_id}", _assessment_route, methods=["GET"]),
                               Route("/metrics", _metrics_route, methods=["GET"]),
-                              Route("/", _docs_route, methods=["GET"])])
+                              Route("/docs", _docs_route, methods=["GET"]),
+                              Route("/", _home_route, methods=["GET"])])
 
 
 # The worker count is read from the settings when this module is imported: BentoML 1.4 takes it from the
@@ -218,7 +234,7 @@ class Avstand:
                       len(answers))
         # Written out off the event loop too: a thousand answers are ~600 kB of JSON.
         body = await asyncio.get_running_loop().run_in_executor(_CHECKING, _batch_answer, accepted, answers,
-                                                                rejected)
+                                                                rejected, jobseekers)
         return Response(body, media_type="application/json")
 
     @bentoml.api(route="/decisions", input_spec=DecisionIn, output_spec=DecisionOut)
@@ -264,9 +280,10 @@ Avstand.mount_asgi_app(_info_app, path="/")  # type: ignore[attr-defined]
 
 
 def add_middlewares(service: Any) -> None:
-    """The service's own layers around a BentoML service: security headers and counts, the front door, and the
-    exact OpenAPI document."""
+    """The service's own layers around a BentoML service: security headers and counts, one shape for every
+    refusal, the front door, and the exact OpenAPI document."""
     service.add_asgi_middleware(EdgeMiddleware)  # the first added is the outer
+    service.add_asgi_middleware(ErrorShapeMiddleware)
     service.add_asgi_middleware(AccessMiddleware)
     service.add_asgi_middleware(OpenAPIMiddleware)
 
@@ -294,10 +311,12 @@ def _over_rate(ctx: bentoml.Context, records: int) -> JSONResponse | None:
     return _refuse(ctx, 429, {"error": message})
 
 
-def _batch_answer(accepted: list[int], answers: list[dict | None], rejected: list[dict]) -> bytes:
+def _batch_answer(accepted: list[int], answers: list[dict | None], rejected: list[dict],
+                  jobseekers: list[Any]) -> bytes:
     results = [{"index": i, **AssessmentOut(**a).model_dump(mode="json")} for i, a in zip(accepted, answers,
                                                                                          strict=True) if a]
-    unlogged = [{"index": i, "errors": [_NOT_LOGGED]} for i, a in zip(accepted, answers, strict=True) if a is None]
+    unlogged = [{"index": i, "person_ref": echoed_person_ref(jobseekers[i]), "errors": [_NOT_LOGGED]}
+                for i, a in zip(accepted, answers, strict=True) if a is None]
     rejected = sorted(rejected + unlogged, key=lambda r: r["index"])
     return json.dumps({"assessed": len(results), "rejected_count": len(rejected), "results": results,
                        "rejected": rejected}, ensure_ascii=False).encode()
@@ -316,7 +335,7 @@ def _checked(jobseekers: list[Any]) -> tuple[list[dict], list[int], list[dict]]:
             errors = field_errors(exc, prefix=("jobseekers", index))
             if len(rejected) >= _REJECTIONS_IN_FULL:  # past that, each record's first error only
                 errors = errors[:1]
-            rejected.append({"index": index, "errors": errors})
+            rejected.append({"index": index, "person_ref": echoed_person_ref(raw), "errors": errors})
     return records, accepted, rejected
 
 

@@ -317,3 +317,33 @@ def register_flawed_candidate(client, scorer, folder: Path) -> int:
                                   metrics={}, documents={"data_profile": profile}, figures=[test_set],
                                   run_name="flawed candidate")
     return version
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package, which `make install` installs where it is missing
+
+
+def browse(url: str) -> dict:
+    """Open ``url`` in headless Chromium (Debian's, driven by Playwright) and report what a reader's browser
+    does: every request it makes, each image's drawn size, the page's text, and the page printed to PDF.
+
+    Playwright is told which Chromium to use, so it downloads no browser of its own.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        raise AssertionError(f"{CHROMIUM} is missing: `make install` installs Debian's chromium package")
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(url, wait_until="networkidle")
+            images = page.evaluate("""[...document.images].map(i => ({alt: i.alt, natural: i.naturalWidth,
+                width: i.getBoundingClientRect().width, height: i.getBoundingClientRect().height}))""")
+            text = page.inner_text("body")
+            pdf = page.pdf(format="A4")
+        finally:
+            browser.close()
+    return {"requests": requests, "images": images, "text": text, "pdf": pdf,
+            "pages": len(re.findall(rb"/Type\s*/Page(?!s)", pdf))}

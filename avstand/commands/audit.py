@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from avstand._common import EXIT_FAILED, EXIT_OK
+from avstand.commands.promote import add_sign_off_argument
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     which.add_argument("--run", dest="run_id", help="the MLflow run id the version came from")
     p.add_argument("--gates", type=Path, default=None, help="gates file (YAML); default: audits/gates.yaml")
     p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
+    add_sign_off_argument(p)
     p.set_defaults(run=run)
 
 
@@ -37,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     history = [m.line() for m in moves(MlflowClient(tracking_uri=tracking_uri()))
                if args.version in (m.from_version, m.to_version)] if args.version is not None else []
     findings = audit_version(version=args.version, run_id=args.run_id, gates_path=args.gates,
-                             reports_root=args.reports, history=history)
+                             reports_root=args.reports, history=history,
+                             signed_off_by=args.signed_off_by)
     print(format_verdict(findings, args.reports))
     # A failed gate is the audit's result (its table is on standard output), not an error: returned.
     return EXIT_OK if Verdict.of(findings).passed else EXIT_FAILED

@@ -32,6 +32,19 @@ def add_gate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reports", type=Path, default=Path("reports"), help="folder for reports/<version>/")
     p.add_argument("--override-gate", metavar="REASON", default=None, type=_reason,
                    help="release even if gates fail, for this recorded reason (an accountable person's decision)")
+    add_sign_off_argument(p)
+
+
+def add_sign_off_argument(p: argparse.ArgumentParser) -> None:
+    """``--signed-off-by NAME``, shared with ``avstand audit``."""
+    p.add_argument("--signed-off-by", metavar="NAME", default=None, type=_name,
+                   help="the person who answers for the audit: recorded on the version, in the report and model card")
+
+
+def _name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a name")
+    return text.strip()
 
 
 def _reason(text: str) -> str:
@@ -44,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from release import promote_version
 
     result = promote_version(version=args.version, gates_path=args.gates, reports_root=args.reports,
-                             override=args.override_gate)
+                             override=args.override_gate, signed_off_by=args.signed_off_by)
     if result.findings is not None:
         from avstand.commands.audit import format_verdict
 

@@ -15,6 +15,7 @@ from support import quick_gates, register_flawed_candidate
 
 from audits import audit_version
 from models import REGISTRATION_BANDS
+from models import settings as read_settings
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,9 @@ def store(trained_store, tmp_path_factory, monkeypatch_module):
     shutil.copy(trained_store["folder"] / "mlflow.db", folder / "mlflow.db")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     monkeypatch_module.setenv("MLFLOW_TRACKING_URI", uri)
+    # Module fixtures are made before the per-test fresh settings: read them again here, so that the audits
+    # below record into this copy, not into a store an earlier fixture's settings named.
+    read_settings.cache_clear()
     mlflow.set_tracking_uri(uri)
     return {"folder": folder, "data": trained_store["folder"] / "register.parquet", "client": MlflowClient(uri),
             "env": trained_store["env"] | {"MLFLOW_TRACKING_URI": uri}}
@@ -58,7 +62,7 @@ def test_reports_hold_every_section_with_the_json_figures(store, good):
     findings = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
     html = (folder / "report.html").read_text(encoding="utf-8")
     card = (folder / "model_card.md").read_text(encoding="utf-8")
-    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 3
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 4
     for section in ("Gates", "Calibration", "Fairness of the decisions", "Data quality and stability"):
         assert f"<h2>{section}</h2>" in html
     glossary = html.split('<h2 id="methods">Methods and glossary</h2>', 1)[1]
@@ -136,3 +140,139 @@ def test_a_candidate_whose_errors_fall_on_one_group_is_refused(store, good, flaw
     assert "calibration_by_group" in failed, findings["gates"]
     group_gate = next(g for g in findings["gates"] if g["gate"] == "calibration_by_group")
     assert "outside_europe" in group_gate["detail"]
+
+
+@pytest.fixture(scope="module")
+def against_production(store, good, flawed):
+    """A registration-blind candidate audited with version 1 in production, signed off by a named person;
+    the alias is removed afterwards, so that the other tests here see no production."""
+    client = store["client"]
+    version = register_flawed_candidate(client, flawed(blind=True), store["folder"])
+    client.set_registered_model_alias("avstand", "production", "1")
+    try:
+        findings = audit_version(version=version, reports_root=store["folder"] / "against",
+                                 gates_path=quick_gates(store["folder"]), signed_off_by="Ada Lövgren")
+    finally:
+        client.delete_registered_model_alias("avstand", "production")
+    folder = store["folder"] / "against" / str(version)
+    return {"version": version, "findings": findings, "html": (folder / "report.html").read_text(encoding="utf-8"),
+            "card": (folder / "model_card.md").read_text(encoding="utf-8"),
+            "json": json.loads((folder / "audit.json").read_text(encoding="utf-8"))}
+
+
+def _rows_after(html: str, heading: str) -> list[str]:
+    """The rows of the table after ``heading``: 'candidate' or 'production' per row, in order."""
+    table = html.split(heading, 1)[1].split("</table>", 1)[0]
+    return ["production" if 'class="production"' in row else "candidate" for row in re.findall(r"<tr[^>]*><td", table)]
+
+
+def test_production_stands_beside_the_candidate_in_every_table(against_production):
+    findings, html = against_production["findings"], against_production["html"]
+    production = findings["production"]
+    assert production["name"] == "production (version 1)"
+    for band, cell in production["bands"].items():  # the same rows: the same observed share, another prediction
+        mine = findings["bands"][band]
+        assert cell["rows"] == mine["rows"] and cell["observed"] == mine["observed"]
+    assert production["bands"]["24+ months"]["predicted"] != findings["bands"]["24+ months"]["predicted"]
+    calibration = html.split("<h2>Calibration</h2>", 1)[1].split("<h2>Fairness", 1)[0]
+    fairness = html.split("<h2>Fairness of the decisions</h2>", 1)[1].split("<h2>Data quality", 1)[0]
+    for section, heading in ((calibration, "<h3>Overall and by registration time</h3>"),
+                             (calibration, "<h3>By birth_region</h3>"), (fairness, "<h3>By sex</h3>"),
+                             (fairness, "<h3>By registration_time</h3>")):
+        rows = _rows_after(section, heading)
+        assert rows == ["candidate", "production"] * (len(rows) // 2) and len(rows) >= 4, (heading, rows)
+    overall = production["bands"]["overall"]
+    assert f"{overall['predicted']:.4f}" in html.split("<h3>Overall and by registration time</h3>", 1)[1]
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 4
+    assert against_production["json"]["production"]["name"] == "production (version 1)"
+
+
+def test_the_report_has_reliability_by_band_and_intervals_for_every_groups_rate(against_production):
+    findings = against_production["findings"]
+    bands = [b for b in findings["bands"] if b != "overall" and findings["bands"][b].get("rows")]
+    assert list(findings["reliability_by_band"]) == bands
+    assert list(findings["production"]["reliability_by_band"]) == bands
+    for curve in findings["reliability_by_band"].values():
+        assert len(curve["predicted"]) == len(curve["observed"]) >= 3
+        assert all(0 <= v <= 1 for v in curve["predicted"] + curve["observed"])
+    checked = 0
+    for result in findings["fairness"].values():
+        for cell in result["by_group"].values():
+            if cell["successes"] >= 200:
+                low, high = cell["false_far_ci"]
+                assert low <= cell["false_far"] <= high and high - low < 0.5
+                checked += 1
+    assert checked >= 10
+    assert "alt=\"reliability by registration-time band\"" in against_production["html"]
+
+
+def test_integer_features_drift_bins_read_as_whole_numbers(against_production):
+    drift, html = against_production["findings"]["drift"], against_production["html"]
+    assert drift["age"]["integer"] is True and drift["sex"]["integer"] is False
+    table = html.split("<h2>Data quality and stability</h2>", 1)[1].split("</table>", 1)[0]
+    age = re.search(r"<tr><td>age</td>(.*?)</tr>", table, re.S).group(1)
+    at = re.findall(r"<td>([^<]*)</td>", age)[2]  # PSI, largest share change, at
+    assert re.fullmatch(r"\d+(-\d+)?", at), at
+
+
+def test_the_audit_records_its_moment_and_sign_off_but_keeps_them_out_of_the_figures(store, against_production):
+    tags = store["client"].get_model_version("avstand", str(against_production["version"])).tags
+    assert tags["audit.signed_off_by"] == "Ada Lövgren"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", tags["audit.audited_at"])
+    assert against_production["json"]["meta"]["signed_off_by"] == "Ada Lövgren"
+    assert tags["audit.audited_at"] not in json.dumps(against_production["json"])
+    for text in (against_production["html"], against_production["card"]):
+        assert "Ada Lövgren" in text and tags["audit.audited_at"] in text
+    assert store["client"].get_model_version("avstand", "1").tags["audit.signed_off_by"] == "none"
+
+
+def test_compare_writes_two_versions_side_by_side(store, against_production):
+    from support import avstand_in_process
+
+    version = against_production["version"]
+    done = avstand_in_process("compare", "--version", "1", "--version", str(version), "--reports",
+                              str(store["folder"] / "compared"), "--gates", str(quick_gates(store["folder"])),
+                              cwd=store["folder"], env=store["env"])
+    assert done.returncode == 0, done.stderr
+    folder = store["folder"] / "compared" / f"compare-1-{version}"
+    result = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
+    rows = result["meta"]["test_rows"]
+    assert result["meta"]["test_set_of"] == version and f"{rows:,} test rows" in done.stdout
+    assert sum(sum(row.values()) for row in result["transitions"].values()) == rows
+    assert sum(c["rows"] for c in result["changers_by_level"].values()) == rows
+    for column, cells in result["changers_by_group"].items():
+        assert sum(c["rows"] for c in cells.values()) == rows, column
+        for c in cells.values():
+            assert abs(c["further"] + c["closer"] - c["changed"]) < 1e-12
+    changed = sum(n for d, row in result["transitions"].items() for e, n in row.items() if d != e)
+    assert changed / rows == pytest.approx(result["changes"]["decision_changed"]) and changed > 0
+    assert result["jaccard"]["C or in-depth"] == pytest.approx(result["changes"]["far_jaccard"])
+    assert set(result["figures"]) == {"version 1", f"version {version}"}
+    html = (folder / "compare.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'src="data:image/png;base64,[A-Za-z0-9+/=]{1000,}"', html)) == 3
+    assert html.count('class="production"') >= 20 and "Changers by group" in html
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (("--version", "1", "--version", "1"), "not version 1 with itself"),
+    (("--version", "1"), "exactly twice"),
+    (("--version", "1", "--version", "999"), "version 999 is not registered"),
+])
+def test_compare_refuses_what_it_cannot_compare(store, good, args, fragment):
+    from support import avstand_in_process
+
+    done = avstand_in_process("compare", *args, cwd=store["folder"], env=store["env"])
+    assert done.returncode == 2 and fragment in done.stderr, done.stderr
+
+
+def test_the_report_reads_in_a_real_browser_offline_and_prints(store, against_production):
+    from support import browse
+
+    page = browse((store["folder"] / "against" / str(against_production["version"]) / "report.html").as_uri())
+    outside = [url for url in page["requests"] if not url.startswith(("file://", "data:"))]
+    assert outside == [], outside  # nothing from the network: the plots are embedded
+    assert len(page["images"]) == 4
+    for image in page["images"]:
+        assert image["natural"] >= 300 and image["width"] >= 300 and image["height"] >= 150, image
+    assert "Methods and glossary" in page["text"] and "production (version 1)" in page["text"]
+    assert page["pdf"].startswith(b"%PDF") and page["pages"] >= 5  # printed whole, not one clipped screen

@@ -148,8 +148,8 @@ def test_answers_carry_no_store_nosniff_and_no_server_banner(server):
         assert "server" not in answer.headers, answer.headers["server"]
 
 
-def test_the_docs_page_loads_nothing_from_elsewhere(server):
-    page = httpx.get(server.url + "/", timeout=10)
+def test_the_swagger_page_loads_nothing_from_elsewhere(server):
+    page = httpx.get(server.url + "/docs", timeout=10)
     assert page.status_code == 200 and "swagger-ui" in page.text
     assert not re.search(r"(src|href)=\"(https?:)?//", page.text), "a resource from another site"
     assert "googletagmanager" not in page.text

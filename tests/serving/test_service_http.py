@@ -162,6 +162,16 @@ def test_a_batch_refuses_bad_records_by_index_and_assesses_the_rest(server):
     assert server.rows() == before + 2
 
 
+def test_a_refused_batch_record_echoes_its_person_ref_only_when_it_is_safe_to_repeat(server):
+    records = [RECORD | {"age": 12, "person_ref": "case-17"}, RECORD | {"age": 12, "person_ref": "811218-9876"},
+               RECORD | {"age": 12, "person_ref": 17}, RECORD | {"age": 12}, "not a record"]
+    with server.client("nightly") as client:
+        answer = client.post("/score_batch", json={"jobseekers": records})
+    assert answer.status_code == 200, answer.text
+    assert [r["person_ref"] for r in answer.json()["rejected"]] == ["case-17", None, None, None, None]
+    assert "9876" not in answer.text
+
+
 def test_decisions_follow_override_and_stay_with_their_client(server):
     with server.client() as portal, server.client("nightly") as nightly:
         assessment = portal.post("/score", json=RECORD).json()
@@ -215,10 +225,10 @@ def test_the_openapi_document_describes_every_route_and_real_answers_conform(ser
     assert document["components"]["securitySchemes"]["apiKey"] == {
         "type": "http", "scheme": "bearer", "description": document["components"]["securitySchemes"]["apiKey"][
             "description"]}
+    public = ("/", "/docs", "/docs.json", "/livez", "/readyz", "/healthz")
     for route, methods in document["paths"].items():
         for operation in methods.values():
-            assert operation["security"] == ([] if route in ("/", "/docs.json", "/livez", "/readyz", "/healthz")
-                                             else [{"apiKey": []}]), route
+            assert operation["security"] == ([] if route in public else [{"apiKey": []}]), route
     with server.client() as client:
         answers = [client.post("/score", json=RECORD | {"age": age, "registered_on": registered})
                    for age, registered in ((25, "2026-05-20"), (60, "2014-03-01"))]

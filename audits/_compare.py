@@ -1,0 +1,145 @@
+"""``compare``: two registered versions on the same test rows, side by side: who changes level, in which
+groups, how much the far-placed sets overlap, and each version's calibration and fairness figures.
+
+Both versions are scored on the test set of the later-trained one: its test period lies after both
+versions' training data, so neither is judged on rows it learnt from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from audits._audit import AuditError, audit_inputs
+from audits._calibration import calibration_audit
+from audits._evaluate import Scored
+from audits._fairness import DECISIONS, fairness_audit
+from audits._gates import load_gates
+from audits._groups import audit_groups
+from audits._plots import calibration_plot, fairness_plot, ordered, readable, reliability_plot
+from audits._quality import version_changes
+from audits._report import _calibration_table, _fairness_table, _fmt, _pct
+from models import REGISTRATION_TIME, reliability_curve
+
+__all__ = ["compare_versions"]
+
+log = logging.getLogger("avstand.audit")
+
+_TEMPLATES = Path(__file__).with_name("templates")
+_RANK = {d: i for i, d in enumerate(DECISIONS)}  # too close (0) ... in-depth support (4): further from work
+
+
+def compare_versions(*, first: int, second: int, gates_path: str | Path | None = None,
+                     reports_root: str | Path = "reports") -> dict[str, Any]:
+    """Compare two registered versions; write ``compare.json`` and ``compare.html`` into
+    ``reports_root/compare-<first>-<second>``; return the comparison.
+
+    Intervals use the gates file's bootstrap (replicates and seed), so a figure here equals the audit's.
+    """
+    if first == second:
+        raise AuditError(f"compare two different versions, not version {first} with itself")
+    started = time.perf_counter()
+    gates = load_gates(gates_path)
+    later, earlier = max(first, second), min(first, second)
+    inputs = audit_inputs(version=later, against=earlier, explain=False)
+    if inputs.production is None:
+        raise AuditError(f"version {earlier} could not be scored")
+    scored = {later: dataclasses.replace(inputs.candidate, name=f"version {later}"),
+              earlier: dataclasses.replace(inputs.production, name=f"version {earlier}")}
+    a, b = scored[first], scored[second]
+    test_set = inputs.test_set
+    groups = audit_groups(test_set, spec=inputs.scorer.spec, intersections=gates.intersections)
+    figures = {s.name: _figures(s, test_set, groups, gates) for s in (a, b)}
+    log.info("versions %s and %s on %d test rows of version %s: calibration and fairness by %d groupings (%.0f s)",
+             first, second, len(test_set), later, len(groups.columns), time.perf_counter() - started)
+    result = {
+        "meta": {"versions": [first, second], "names": [a.name, b.name], "test_set_of": later,
+                 "test_rows": len(test_set), "test_start": inputs.run.data.tags.get("period.test_start"),
+                 "test_last": inputs.run.data.tags.get("period.test_last"), "gates_sha256": gates.digest(),
+                 "replicates": gates.bootstrap.replicates},
+        "changes": version_changes(candidate_decision=a.decision, production_decision=b.decision,
+                                   candidate_p=a.probability, production_p=b.probability),
+        "transitions": _transitions(b.decision, a.decision),
+        "jaccard": _jaccard(a.decision, b.decision),
+        "changers_by_level": _changers(b.decision, a.decision, pd.Series(b.decision, dtype=object)),
+        "changers_by_group": {column: _changers(b.decision, a.decision, groups[column]) for column in groups},
+        "figures": figures,
+    }
+    folder = Path(reports_root) / f"compare-{first}-{second}"
+    _write(result, folder)
+    log.info("comparison of versions %s and %s in %s (%.0f s)", first, second, folder, time.perf_counter() - started)
+    return result
+
+
+def _figures(scored: Scored, test_set: pd.DataFrame, groups: pd.DataFrame, gates) -> dict[str, Any]:
+    """A version's calibration (overall, by band and group) and fairness on the rows, with intervals."""
+    y, w, person = test_set["label"].to_numpy(), test_set["weight"].to_numpy(), test_set["person_id"].to_numpy()
+    boot = {"n_boot": gates.bootstrap.replicates, "seed": gates.bootstrap.seed}
+    calibration = calibration_audit(y=y, p=scored.probability, w=w, person=person, groups=groups,
+                                    min_rows=gates.min_rows_per_group, **boot)
+    fairness = fairness_audit(y=y, p=scored.probability, decision=scored.decision, w=w, person=person, groups=groups,
+                              min_outcomes=gates.min_outcomes_per_group, min_expected_errors=gates.min_expected_errors,
+                              **boot)
+    predicted, observed = reliability_curve(y, scored.probability, w)
+    bands = dict(ordered(calibration["groups"][REGISTRATION_TIME]))
+    return {"bands": {"overall": calibration["overall"]} | bands, "calibration": calibration, "fairness": fairness,
+            "reliability": {"predicted": predicted.tolist(), "observed": observed.tolist()}}
+
+
+def _transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, int]]:
+    """Rows by the second version's decision (``before``) and the first's (``after``)."""
+    return {d: {e: int(np.sum((before == d) & (after == e))) for e in DECISIONS} for d in DECISIONS}
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
+    """Overlap (intersection over union) of the two versions' sets per decision, and of the far-placed."""
+    sets = {d: (a == d, b == d) for d in DECISIONS} | {"C or in-depth": (np.isin(a, ("C", "in_depth_support")),
+                                                                       np.isin(b, ("C", "in_depth_support")))}
+    out = {}
+    for name, (x, y) in sets.items():
+        union = int(np.sum(x | y))
+        out[name] = float(np.sum(x & y) / union) if union else None
+    return out
+
+
+def _changers(before: np.ndarray, after: np.ndarray, group: pd.Series) -> dict[str, dict[str, Any]]:
+    """Per group: rows, and the shares whose decision changes, moves further from work, or closer."""
+    rank_before = np.array([_RANK[d] for d in before])
+    rank_after = np.array([_RANK[d] for d in after])
+    out = {}
+    labels = group.astype(str).to_numpy()
+    for label in sorted(set(labels)):
+        inside = labels == label
+        n = int(inside.sum())
+        out[label] = {"rows": n, "changed": float(np.mean(before[inside] != after[inside])),
+                      "further": float(np.mean(rank_after[inside] > rank_before[inside])),
+                      "closer": float(np.mean(rank_after[inside] < rank_before[inside]))}
+    return dict(ordered(out))
+
+
+def _write(result: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "compare.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    figures = result["figures"]
+    names = result["meta"]["names"]
+    plots = {
+        "calibration_by_band": calibration_plot(figures[names[0]]["bands"], {
+            n: {b: c["predicted"] for b, c in figures[n]["bands"].items() if b != "overall" and "predicted" in c}
+            for n in names}),
+        "reliability": reliability_plot({n: figures[n]["reliability"] for n in names}),
+        "false_far": fairness_plot({n: figures[n]["fairness"] for n in names}),
+    }
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined,
+                      keep_trailing_newline=True)
+    env.globals |= {"fmt": _fmt, "pct": _pct, "calibration_table": _calibration_table,
+                    "fairness_table": _fairness_table, "readable": readable, "decisions": DECISIONS}
+    html = env.get_template("compare.html.j2").render(**result, plots=plots)
+    (folder / "compare.html").write_text(html, encoding="utf-8")

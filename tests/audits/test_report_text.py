@@ -1,0 +1,23 @@
+"""The report's words for figures: drift bins of integer features and groups' natural order."""
+
+from __future__ import annotations
+
+import pytest
+
+from audits._plots import label_key, readable
+from audits._report import _bin_text
+
+
+@pytest.mark.parametrize(("label", "integer", "text"), [
+    ("[16, 21.4)", True, "16-21"), ("[21.4, 26.8)", True, "22-26"), ("[64.6, 70]", True, "65-70"),
+    ("[0, 0.5)", True, "0"), ("[21.4, 26.8)", False, "[21.4, 26.8)"), ("female", True, "female"), (None, True, "-"),
+])
+def test_integer_bins_name_the_whole_numbers_they_hold(label, integer, text):
+    assert _bin_text(label, integer) == text
+
+
+def test_groups_read_in_their_natural_order_and_words():
+    labels = ["24+ months", "3-6 months", "overall", "12-24 months", "0-3 months", "male & sweden", "female & europe"]
+    assert sorted(labels, key=label_key) == ["overall", "0-3 months", "3-6 months", "12-24 months", "24+ months",
+                                            "female & europe", "male & sweden"]
+    assert readable("outside_europe") == "outside europe"
