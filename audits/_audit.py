@@ -101,7 +101,6 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
     Returns the findings (``findings["meta"]["verdict"]`` is ``pass`` or ``fail``).
     """
     started = time.perf_counter()
-    audited_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     gates = load_gates(gates_path)
     inputs = audit_inputs(version=version, run_id=run_id)
     evaluated = _evaluate(inputs, gates)
@@ -110,6 +109,7 @@ def audit_version(*, version: int | None = None, run_id: str | None = None, gate
     findings = _findings(inputs, gates, evaluated, override=override, history=history)
     findings["meta"]["signed_off_by"] = signed_off_by
     folder = Path(reports_root) / str(inputs.version)
+    audited_at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")  # when its figures were final
     paths = write_reports(findings, folder, audited_at=audited_at)
     _record(inputs, gates, findings, paths, audited_at=audited_at)
     failed = findings["meta"]["failed_gates"]

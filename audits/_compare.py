@@ -1,8 +1,9 @@
 """``compare``: two registered versions on the same test rows, side by side: who changes level, in which
 groups, how much the far-placed sets overlap, and each version's calibration and fairness figures.
 
-Both versions are scored on the test set of the later-trained one: its test period lies after both
-versions' training data, so neither is judged on rows it learnt from.
+Both versions are scored on the test set of the later-trained one (the later test period; versions are
+numbered as they were registered, not by their data): its test period lies after both versions' training
+data, so neither is judged on rows it learnt from.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
 
 from audits._audit import AuditError, audit_inputs
 from audits._calibration import calibration_audit
@@ -28,6 +31,7 @@ from audits._plots import calibration_plot, fairness_plot, ordered, readable, re
 from audits._quality import version_changes
 from audits._report import _calibration_table, _fairness_table, _fmt, _pct
 from models import REGISTRATION_TIME, reliability_curve
+from models.registry import REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["compare_versions"]
 
@@ -48,7 +52,7 @@ def compare_versions(*, first: int, second: int, gates_path: str | Path | None =
         raise AuditError(f"compare two different versions, not version {first} with itself")
     started = time.perf_counter()
     gates = load_gates(gates_path)
-    later, earlier = max(first, second), min(first, second)
+    later, earlier = _by_test_period(first, second)
     inputs = audit_inputs(version=later, against=earlier, explain=False)
     if inputs.production is None:
         raise AuditError(f"version {earlier} could not be scored")
@@ -79,6 +83,22 @@ def compare_versions(*, first: int, second: int, gates_path: str | Path | None =
     return result
 
 
+def _by_test_period(first: int, second: int) -> tuple[int, int]:
+    """(later, earlier): the version whose test period starts later first (the one trained on later data),
+    the higher number when both start together. A version that is not registered is an ``AuditError``."""
+    client = MlflowClient(tracking_uri=tracking_uri())
+    starts = {}
+    for version in (first, second):
+        try:
+            run_id = client.get_model_version(REGISTERED_MODEL_NAME, str(version)).run_id
+            starts[version] = client.get_run(run_id).data.tags.get("period.test_start", "") if run_id else ""
+        except MlflowException as exc:
+            raise AuditError(f"{REGISTERED_MODEL_NAME} version {version} is not registered in "
+                             f"{tracking_uri()}") from exc
+    later = max((first, second), key=lambda v: (starts[v], v))
+    return later, second if later == first else first
+
+
 def _figures(scored: Scored, test_set: pd.DataFrame, groups: pd.DataFrame, gates) -> dict[str, Any]:
     """A version's calibration (overall, by band and group) and fairness on the rows, with intervals."""
     y, w, person = test_set["label"].to_numpy(), test_set["weight"].to_numpy(), test_set["person_id"].to_numpy()
@@ -99,14 +119,14 @@ def _transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, i
     return {d: {e: int(np.sum((before == d) & (after == e))) for e in DECISIONS} for d in DECISIONS}
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray) -> dict[str, float | None]:
+def _jaccard(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     """Overlap (intersection over union) of the two versions' sets per decision, and of the far-placed."""
     sets = {d: (a == d, b == d) for d in DECISIONS} | {"C or in-depth": (np.isin(a, ("C", "in_depth_support")),
                                                                        np.isin(b, ("C", "in_depth_support")))}
     out = {}
     for name, (x, y) in sets.items():
         union = int(np.sum(x | y))
-        out[name] = float(np.sum(x & y) / union) if union else None
+        out[name] = float(np.sum(x & y) / union) if union else 1.0  # both empty: the same set (as version_changes)
     return out
 
 

@@ -112,7 +112,10 @@ def reliability_by_band_plot(by_band: dict[str, dict[str, dict]]) -> str:
         ax.set_xlabel("mean predicted", fontsize=8)
     first = np.atleast_1d(axes)[0]
     first.set_ylabel("observed")
-    first.legend(fontsize=7, loc="upper left")
+    if bands:
+        first.legend(fontsize=7, loc="upper left")
+    else:  # a report re-written from an audit.json made before the bands' curves were kept
+        first.text(0.5, 0.5, "not in this audit's figures", ha="center", va="center", transform=first.transAxes)
     fig.tight_layout()
     return _png(fig)
 

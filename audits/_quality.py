@@ -49,13 +49,16 @@ def data_drift(candidate: dict, reference: dict) -> dict:
         m_now, m_before = now["missing"], before["missing"]
         missing_se = float(np.sqrt(m_now * (1 - m_now) / max(candidate["rows"], 1)
                                    + m_before * (1 - m_before) / max(reference["rows"], 1)))
+        # Sorted: audit.json must not depend on the order of a set (the hash seed).
+        new = sorted(set(now["shares"]) - set(before["shares"]))
+        vanished = sorted(set(before["shares"]) - set(now["shares"]))
         out[name] = {
             "psi": float(np.sum((a - e) * np.log(a / e))) if keys else 0.0,
             "psi_noise": float(chi2.ppf(0.99, max(len(keys) - 1, 1)) * (1 / n_now + 1 / n_before)),
-            "new_categories": sorted(set(now["shares"]) - set(before["shares"])),
-            "vanished_categories": sorted(set(before["shares"]) - set(now["shares"])),
-            "expected": {k: float(now["shares"][k] * n_before) for k in set(now["shares"]) - set(before["shares"])}
-            | {k: float(before["shares"][k] * n_now) for k in set(before["shares"]) - set(now["shares"])},
+            "new_categories": new,
+            "vanished_categories": vanished,
+            "expected": {k: float(now["shares"][k] * n_before) for k in new}
+            | {k: float(before["shares"][k] * n_now) for k in vanished},
             "missing_change": now["missing"] - before["missing"],
             "largest_shift": keys[int(np.argmax(np.abs(raw_a - raw_e)))] if keys else None,
             "max_share_change": float(np.max(np.abs(raw_a - raw_e))) if keys else 0.0,

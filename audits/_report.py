@@ -119,6 +119,8 @@ def _bin_text(label: str | None, integer: bool) -> str:
         return "-" if label is None else str(label)
     low = math.ceil(float(found[1]))
     high = math.floor(float(found[2])) if found[3] == "]" else math.ceil(float(found[2])) - 1
+    if low > high or low < 0:  # no whole number inside, or a negative range: the bin as profiled
+        return str(label)
     return str(low) if low == high else f"{low}-{high}"
 
 
@@ -154,13 +156,15 @@ def write_reports(findings: dict, folder: Path, *, audited_at: str | None = None
                     "decisions": DECISIONS, "ordered": ordered, "ratio_text": _ratio_text}
     paths = {"json": folder / "audit.json", "html": folder / "report.html", "card": folder / "model_card.md"}
     paths["json"].write_text(json.dumps(findings, indent=1, default=_json_default) + "\n", encoding="utf-8")
-    moment = {"audited_at": audited_at}
-    context = findings | moment | {"plots": _plots(findings)}
+    # A report re-written from an older audit.json (release/_cards.py) renders without what it lacks.
+    view = {"production": None, "reliability_by_band": {}} | findings | {
+        "meta": {"signed_off_by": None} | findings["meta"], "audited_at": audited_at}
+    context = view | {"plots": _plots(view)}
     paths["html"].write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
     markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, undefined=StrictUndefined,
                            keep_trailing_newline=True)
     markdown.globals |= env.globals
-    paths["card"].write_text(markdown.get_template("model_card.md.j2").render(**findings, **moment), encoding="utf-8")
+    paths["card"].write_text(markdown.get_template("model_card.md.j2").render(**view), encoding="utf-8")
     return paths
 
 

@@ -143,7 +143,8 @@ def _phrase(scorer: Scorer, name: str, value, lang: str) -> str:
 
 def _number(value: float, lang: str) -> str:
     """A number as each language writes it: 4,905 and 13.4 in English, 4 905 and 13,4 in Swedish."""
-    text = f"{value:,}"
+    number = round(value, 4) if isinstance(value, float) else value  # never a float's last binary digits
+    text = f"{number:,}"
     return text.replace(",", "\u00a0").replace(".", ",") if lang == "sv" else text
 
 

@@ -36,7 +36,8 @@ def refresh_cards(client: MlflowClient, *, versions: set[int], history: list[Mov
             findings = json.loads(Path(path).read_text(encoding="utf-8"))
         findings["history"] = [m.line() for m in history if version in (m.from_version, m.to_version)]
         try:
-            paths = write_reports(findings, Path(reports_root) / str(version))
+            tags = client.get_model_version(REGISTERED_MODEL_NAME, str(version)).tags
+            paths = write_reports(findings, Path(reports_root) / str(version), audited_at=tags.get("audit.audited_at"))
         # An audit.json written by an older avstand that the templates or plots no longer fit (a key or type they
         # expect: jinja's StrictUndefined, or Python's own errors in the figures), or a folder that cannot be
         # written: the alias has moved already, so a warning with the way out, not a traceback.

@@ -87,6 +87,10 @@ def promote_version(*, version: int, override: str | None = None, findings: dict
                "the override is written into its report" if override is not None else
                "the sign-off is written into its report")
         log.info("version %s: audited again before promotion (%s)", version, why)
+        earlier_sign_off = tags.get("audit.signed_off_by", "none")
+        if signed_off_by is None and earlier_sign_off != "none":
+            log.warning("version %s: its earlier audit was signed off by %s; this new audit is not signed off "
+                        "(give --signed-off-by NAME to sign it)", version, earlier_sign_off)
         findings = audit_version(version=version, gates_path=gates_path, reports_root=reports_root,
                                  override=Override(reason=override, user=user) if override else None,
                                  history=_lines(client, version), signed_off_by=signed_off_by)

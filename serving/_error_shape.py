@@ -26,14 +26,14 @@ def validation_error_text(count: int, title: str) -> str:
 def _reshaped(status: int, body: bytes, scope: dict, headers: dict[bytes, bytes]) -> bytes | None:
     """The body in our shape, or None when it has it already."""
     is_json = headers.get(b"content-type", b"").startswith(b"application/json")
-    if is_json and status != 400:
-        return None
     if is_json:
         try:
             answer = json.loads(body)
         except ValueError:
-            answer = None
-        if not isinstance(answer, dict) or not str(answer.get("error", "")).count(" validation error"):
+            return None
+        if isinstance(answer, list) and len(answer) == 1 and isinstance(answer[0], dict):
+            return json.dumps(answer[0]).encode()  # BentoML answers some 4xx as a one-item list
+        if status != 400 or not isinstance(answer, dict) or " validation error" not in str(answer.get("error", "")):
             return None
         detail = [{k: v for k, v in item.items() if k != "url"} for item in answer.get("detail") or []
                   if isinstance(item, dict)]
@@ -45,7 +45,13 @@ def _reshaped(status: int, body: bytes, scope: dict, headers: dict[bytes, bytes]
     if status == 405:
         allowed = headers.get(b"allow", b"").decode("latin-1") or "none"
         return json.dumps({"error": f"{method} is not answered at {path}; allowed: {allowed}"}).encode()
-    return json.dumps({"error": HTTPStatus(status).phrase.lower()}).encode()
+    text = body.decode("utf-8", "replace").strip()
+    if text and len(text) <= 300:  # the framework's own sentence (why /readyz is not ready, say)
+        return json.dumps({"error": shown_text(text)}).encode()
+    try:
+        return json.dumps({"error": HTTPStatus(status).phrase.lower()}).encode()
+    except ValueError:  # a status with no standard phrase
+        return json.dumps({"error": f"refused ({status})"}).encode()
 
 
 class ErrorShapeMiddleware:
@@ -79,11 +85,12 @@ class ErrorShapeMiddleware:
 
 
 async def _send_reshaped(send: Any, start: dict, body: bytes, scope: dict) -> None:
-    headers = dict(start.get("headers", []))
-    new = _reshaped(start["status"], body, scope, {k.lower(): v for k, v in headers.items()})
+    headers = {k.lower(): v for k, v in start.get("headers", [])}
+    new = _reshaped(start["status"], body, scope, headers)
     if new is not None:
         kept = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
-        start = start | {"headers": [*kept, (b"content-type", b"application/json"),
+        retry = [] if start["status"] not in (429, 503) or b"retry-after" in headers else [(b"retry-after", b"1")]
+        start = start | {"headers": [*kept, *retry, (b"content-type", b"application/json"),
                                      (b"content-length", str(len(new)).encode())]}
         body = new
     await send(start)

@@ -25,7 +25,7 @@ _METHOD_ORDER = {"post": 0, "get": 1}
 BASE_URL_MARK = "http://avstand-base-url.invalid"  # where each answer puts the address it was asked at
 # The Host header is the client's to write: only a plain address is repeated (a long or odd one could make the
 # page large or misleading), otherwise the examples show where to put it.
-_PLAIN_BASE_URL = re.compile(r"https?://[A-Za-z0-9.\-]{1,100}(:[0-9]{1,5})?")
+_PLAIN_BASE_URL = re.compile(r"https?://([A-Za-z0-9.\-]{1,100}|\[[0-9A-Fa-f:]{2,45}\])(:[0-9]{1,5})?")
 _UNKNOWN_BASE_URL = "http://HOST:PORT"
 
 

@@ -81,6 +81,12 @@ def rotate_key(log: AssessmentLog, name: str, *, grace: dt.timedelta = dt.timede
         row = session.get(ApiKey, name)
         if row is None:
             raise ApiKeyError(f"client {name!r} has no key to rotate; add one with `avstand keys add {name}`")
+        until = _aware(row.previous_until) if row.previous_hash and row.previous_until else None
+        if until is not None and until > now and grace:
+            raise ApiKeyError(f"client {name!r}'s previous key is still accepted until "
+                              f"{until:%Y-%m-%d %H:%M} UTC; rotating again with a grace period "
+                              "would end it at once: wait until then, or rotate with no grace period to end both "
+                              "older keys now")
         # A revoked key gets no grace: it was ended on purpose.
         row.previous_hash = row.key_hash if row.revoked_at is None and grace else None
         row.previous_until = now + grace if row.previous_hash else None

@@ -319,7 +319,8 @@ def register_flawed_candidate(client, scorer, folder: Path) -> int:
     return version
 
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package, which `make install` installs where it is missing
+# Debian's package, which `make browser` (part of `make test`) installs where it is missing.
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 
 
 def browse(url: str) -> dict:
@@ -331,7 +332,7 @@ def browse(url: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.exists():
-        raise AssertionError(f"{CHROMIUM} is missing: `make install` installs Debian's chromium package")
+        raise AssertionError(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium package")
     requests: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])

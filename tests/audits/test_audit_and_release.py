@@ -276,3 +276,20 @@ def test_the_report_reads_in_a_real_browser_offline_and_prints(store, against_pr
         assert image["natural"] >= 300 and image["width"] >= 300 and image["height"] >= 150, image
     assert "Methods and glossary" in page["text"] and "production (version 1)" in page["text"]
     assert page["pdf"].startswith(b"%PDF") and page["pages"] >= 5  # printed whole, not one clipped screen
+
+
+def test_a_report_renders_a_new_feature_and_an_older_audit_json(tmp_path, against_production):
+    from audits import write_reports
+
+    findings = json.loads(json.dumps(against_production["json"]))
+    findings["drift"]["shoe_size"] = {"psi": None, "new_feature": True}
+    findings["drift"]["county"] = {"psi": None, "dropped_feature": True}
+    html = write_reports(findings, tmp_path / "new", audited_at="2026-12-04 01:00:00 UTC")["html"].read_text()
+    assert "a new feature: production&#39;s data has no such column" in html and "dropped: production&#39;s" in html
+    for key in ("production", "reliability_by_band"):  # what an audit.json of an earlier avstand lacks
+        findings.pop(key)
+    findings["meta"].pop("signed_off_by")
+    for entry in findings["drift"].values():
+        entry.pop("integer", None)
+    paths = write_reports(findings, tmp_path / "old")
+    assert "nobody: not signed off" in paths["html"].read_text() and paths["card"].exists()

@@ -10,7 +10,8 @@ from audits._report import _bin_text
 
 @pytest.mark.parametrize(("label", "integer", "text"), [
     ("[16, 21.4)", True, "16-21"), ("[21.4, 26.8)", True, "22-26"), ("[64.6, 70]", True, "65-70"),
-    ("[0, 0.5)", True, "0"), ("[21.4, 26.8)", False, "[21.4, 26.8)"), ("female", True, "female"), (None, True, "-"),
+    ("[0, 0.5)", True, "0"), ("[0.5, 1)", True, "[0.5, 1)"), ("[21.4, 26.8)", False, "[21.4, 26.8)"),
+    ("female", True, "female"), (None, True, "-"),
 ])
 def test_integer_bins_name_the_whole_numbers_they_hold(label, integer, text):
     assert _bin_text(label, integer) == text
@@ -21,3 +22,13 @@ def test_groups_read_in_their_natural_order_and_words():
     assert sorted(labels, key=label_key) == ["overall", "0-3 months", "3-6 months", "12-24 months", "24+ months",
                                             "female & europe", "male & sweden"]
     assert readable("outside_europe") == "outside europe"
+
+
+@pytest.mark.parametrize(("value", "lang", "text"), [
+    (4905, "en", "4,905"), (4905, "sv", "4\u00a0905"), (0.30000000000000004, "en", "0.3"), (13.4, "sv", "13,4"),
+    (2.0, "en", "2.0"),
+])
+def test_reasons_write_numbers_without_a_floats_last_digits(value, lang, text):
+    from models._reasons import _number
+
+    assert _number(value, lang) == text

@@ -105,7 +105,7 @@ def test_a_built_bento_holds_what_the_service_runs_on_and_no_stray_file(producti
     assert not [p for p in packed if re.search(r"(^|/)\.env|\.db(-\w+)?$|\.parquet$", p)]
     needed = {p.relative_to(project).as_posix() for package in PACKAGES for p in (project / package).rglob("*.py")
               if "__pycache__" not in p.parts}
-    needed |= set(RUN_TIME_DATA) | {p.relative_to(project).as_posix() for p in project.glob("serving/pages/*.html")}
+    needed |= set(RUN_TIME_DATA) | {p.relative_to(project).as_posix() for p in project.glob("serving/pages/*")}
     assert needed <= packed, sorted(needed - packed)
     assert packed - needed == {"bentofile.yaml"}  # nothing else: no tests, training, audits, CLI, README
 

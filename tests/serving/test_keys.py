@@ -84,6 +84,16 @@ def test_a_revocation_ends_a_key_in_its_grace_period_too_and_a_rotation_gives_a_
     assert check_key(log, again) == "portal" and check_key(log, new) is None  # no grace for a revoked key
 
 
+def test_a_second_rotation_in_a_grace_period_is_refused_rather_than_cutting_the_waiting_client_off(log):
+    old = add_key(log, "portal")
+    new, _ = rotate_key(log, "portal", grace=dt.timedelta(hours=1))
+    with pytest.raises(ApiKeyError, match="previous key is still accepted until"):
+        rotate_key(log, "portal", grace=dt.timedelta(hours=1))
+    assert check_key(log, old) == "portal" and check_key(log, new) == "portal"  # nothing changed
+    newest, _ = rotate_key(log, "portal")  # no grace: both older keys end now, on purpose
+    assert check_key(log, old) is None and check_key(log, new) is None and check_key(log, newest) == "portal"
+
+
 def test_keys_rotate_prints_the_new_key_once_and_refuses_a_negative_grace(tmp_path):
     env = os.environ | {"AVSTAND_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}"}
 
