@@ -15,15 +15,17 @@ from typing import Any
 
 import mlflow
 import pandas as pd
+from mlflow.entities import Metric, RunTag
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from audits._evaluate import Scored, evaluate_candidate
 from audits._findings import Override, Verdict
 from audits._gates import Gates, load_gates
+from audits._metrics import audit_metrics
 from audits._report import write_reports
 from models import DERIVED_FEATURES, HORIZON_COLUMNS, InputError, Scorer, assess, month_text, prepare
-from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri
+from models.registry import PRODUCTION_ALIAS, REGISTERED_MODEL_NAME, tracking_uri, version_description
 
 __all__ = ["AuditError", "audit_version"]
 
@@ -192,6 +194,13 @@ def _record(inputs: AuditInputs, gates: Gates, findings: dict[str, Any], paths: 
         "audit.signed_off_by": findings["meta"]["signed_off_by"] or "none"}
     for key, value in tags.items():
         client.set_model_version_tag(REGISTERED_MODEL_NAME, str(inputs.version), key, value)
+    # The figures as the run's metrics and the verdict as its tag: MLflow's UI charts and compares versions by
+    # them; the version's description says the verdict in words.
+    client.log_batch(run_id, metrics=[Metric(key, value, int(time.time() * 1000), 0)
+                                      for key, value in audit_metrics(findings).items()],
+                     tags=[RunTag("audit.verdict", findings["meta"]["verdict"])])
+    described = client.get_model_version(REGISTERED_MODEL_NAME, str(inputs.version)).tags
+    client.update_model_version(REGISTERED_MODEL_NAME, str(inputs.version), description=version_description(described))
 
 
 def _version(client: MlflowClient, *, version: int | None, run_id: str | None):

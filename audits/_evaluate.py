@@ -6,6 +6,8 @@ deliberately faulty probabilities on the same rows, so that what is measured is 
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +25,7 @@ from models import REGISTRATION_BANDS, REGISTRATION_TIME, FeatureSpec, reliabili
 __all__ = ["Scored", "evaluate_candidate"]
 
 _BANDS = [label for label, _, _ in REGISTRATION_BANDS]
+log = logging.getLogger("avstand.audit")
 
 
 @dataclass(frozen=True)
@@ -63,15 +66,19 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
     p = candidate.probability
     groups = audit_groups(test_set, spec=spec, intersections=gates.intersections)
     boot = {"n_boot": gates.bootstrap.replicates, "seed": gates.bootstrap.seed}
+    step = _Steps(f"{len(groups.columns)} groupings ({', '.join(groups.columns)}), {boot['n_boot']} bootstrap "
+                  f"replicates of {len(np.unique(person)):,} persons")
     calibration = calibration_audit(y=y, p=p, w=w, person=person, groups=groups, min_rows=gates.min_rows_per_group,
                                     **boot)
     # Every band is reported, those without test rows too (as not judged, with their zero counts).
     present = calibration["groups"][REGISTRATION_TIME]
     calibration["groups"][REGISTRATION_TIME] = {
         b: present.get(b, {"rows": 0, "successes": 0, "judged": False}) for b in _BANDS}
+    step.done("calibration overall, by registration time and by group")
     fairness = fairness_audit(y=y, p=p, decision=candidate.decision, w=w, person=person, groups=groups,
                               min_outcomes=gates.min_outcomes_per_group, min_expected_errors=gates.min_expected_errors,
                               keep_draws=production is not None, **boot)
+    step.done("fairness of the decisions by group")
     band_predictions = {"candidate": _band_means(p, w, groups)}
     for name, values in (comparators or {}).items():
         band_predictions[name] = _band_means(values, w, groups)
@@ -88,14 +95,17 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
         _drop_draws(prod_fairness)
         beside = _production_figures(production, prod_fairness, y=y, w=w, person=person, groups=groups,
                                      gates=gates)
+        step.done(f"{production.name}: its calibration and fairness on the same rows, the paired AUC and excess")
         if candidate.profile is not None and production.profile is not None:
             drift = _with_integer_flags(data_drift(candidate.profile, production.profile), spec)
         changes = version_changes(candidate_decision=candidate.decision, production_decision=production.decision,
                                   candidate_p=p, production_p=production.probability)
     horizons = _horizons(test_set, candidate, person=person, groups=groups[[REGISTRATION_TIME]], gates=gates)
+    step.done(f"the curve's other horizons ({', '.join(horizons) or 'none'})")
     results = evaluate_gates(gates, calibration=calibration, fairness=fairness, drift=drift, production=comparison,
                              horizons=horizons, explanations=explanations)
     failed = [r["gate"] for r in results if r["verdict"] == "fail"]
+    step.done(f"{len(results)} gates: {len(failed)} failed")
     return {
         "verdict": "fail" if failed else "pass", "failed_gates": failed,
         "not_judged_gates": [r["gate"] for r in results if r["verdict"] == "not_judged"],
@@ -107,6 +117,19 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
         "changes": changes, "group_columns": list(groups.columns), "horizons": horizons,
         "production": beside,
     }
+
+
+class _Steps:
+    """The audit's staged progress lines: what each step did and how long it took."""
+
+    def __init__(self, what: str) -> None:
+        log.info("audit: %s", what)
+        self.started = self.last = time.perf_counter()
+
+    def done(self, what: str) -> None:
+        now = time.perf_counter()
+        log.info("audit: %s (%.0f s; %.0f s in all)", what, now - self.last, now - self.started)
+        self.last = now
 
 
 def _production_figures(production: Scored, fairness: dict, *, y, w, person, groups: pd.DataFrame,

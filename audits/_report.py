@@ -72,15 +72,20 @@ def _calibration_row(label: str, c: dict, css: str = "") -> str:
             f"<td>{'yes' if c.get('judged', True) else 'too small to judge'}</td></tr>")
 
 
-def _calibration_table(cells: dict, production: dict | None = None, name: str = "") -> Markup:
-    """One row per group; with production's cells, production's row on the same rows beneath each."""
-    rows = [f"<table>{_CALIBRATION_HEAD}"]
+def _paired_table(head: str, row, cells: dict, production: dict | None, name: str) -> Markup:
+    """One row per group in natural order; with production's cells, production's row on the same rows
+    beneath each (shaded, its name in the first column)."""
+    rows = [f"<table>{head}"]
     for label, c in ordered(cells):
-        rows.append(_calibration_row(label, c))
+        rows.append(row(label, c))
         if production is not None and label in production:
-            rows.append(_calibration_row(f"\u2003{name}", production[label], ' class="production"'))
+            rows.append(row(f"\u2003{name}", production[label], ' class="production"'))
     rows.append("</table>")
     return Markup("".join(rows))
+
+
+def _calibration_table(cells: dict, production: dict | None = None, name: str = "") -> Markup:
+    return _paired_table(_CALIBRATION_HEAD, _calibration_row, cells, production, name)
 
 
 def _fairness_row(label: str, c: dict, css: str = "") -> str:
@@ -91,17 +96,13 @@ def _fairness_row(label: str, c: dict, css: str = "") -> str:
             f"<td>{c['non_successes']}</td></tr>")
 
 
+_FAIRNESS_HEAD = ("<tr><th>group</th>" + "".join(f"<th>{d}</th>" for d in DECISIONS)
+                  + "<th>false far</th><th>false too close</th><th>successes</th><th>non-successes</th></tr>")
+
+
 def _fairness_table(cells: dict, production: dict | None = None, name: str = "") -> Markup:
-    """Decision shares and error rates by group; production's row on the same rows beneath each."""
-    head = "".join(f"<th>{d}</th>" for d in DECISIONS)
-    rows = [f"<table><tr><th>group</th>{head}<th>false far</th><th>false too close</th><th>successes</th>"
-            "<th>non-successes</th></tr>"]
-    for label, c in ordered(cells):
-        rows.append(_fairness_row(label, c))
-        if production is not None and label in production:
-            rows.append(_fairness_row(f"\u2003{name}", production[label], ' class="production"'))
-    rows.append("</table>")
-    return Markup("".join(rows))
+    """Decision shares and error rates by group (see ``_paired_table``)."""
+    return _paired_table(_FAIRNESS_HEAD, _fairness_row, cells, production, name)
 
 
 def _pct_interval(pair: list | None) -> str:

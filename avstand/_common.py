@@ -54,6 +54,22 @@ def export_for_libraries(current: Settings, environ: MutableMapping[str, str] = 
     environ["BENTOML_HOME"] = str(current.bentoml_home)
 
 
+def add_delimiter_argument(p: argparse.ArgumentParser) -> None:
+    """``--delimiter``: what a CSV extract's cells are separated by (a Parquet file has none)."""
+    p.add_argument("--delimiter", type=_delimiter, default=",", metavar="CHAR",
+                   help="what a CSV file's cells are separated by: ',' (default), ';' (Excel with Swedish "
+                        "settings) or '\\t' (tab)")
+
+
+def _delimiter(text: str) -> str:
+    from register import DELIMITERS
+
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if value not in DELIMITERS:
+        raise argparse.ArgumentTypeError(f"one of ',', ';' or '\\t', not {text!r}")
+    return value
+
+
 def iso_date(text: str) -> dt.date:
     """An argparse type: a date written YYYY-MM-DD."""
     try:

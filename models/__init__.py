@@ -22,6 +22,7 @@ from models._contract import (
     as_boolean,
 )
 from models._errors import AvstandError, CheckFailedError, InputError, UnavailableError
+from models._examples import example_record
 from models._features import (
     DERIVED_FEATURES,
     RecordError,
@@ -119,6 +120,7 @@ __all__ = [
     "binary_metrics",
     "categorical_indices",
     "censoring_weights",
+    "example_record",
     "file_digest",
     "formula_safe",
     "known_groups",

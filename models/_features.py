@@ -8,6 +8,7 @@ seasonal).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 
@@ -175,20 +176,43 @@ def _numbers(values: pd.Series | np.ndarray, name: str, low: float, high: float)
 def _dates(values: pd.Series | np.ndarray, name: str) -> np.ndarray:
     """The column as ``datetime64[D]``; text must be exactly YYYY-MM-DD and a real day."""
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values.to_numpy().astype("datetime64[D]")
-        _refuse(values, name, np.isnat(parsed), "a date written YYYY-MM-DD")
+        if getattr(values.dt, "tz", None) is not None:  # which day an instant is depends on where: a guess
+            _refuse(values, name, np.ones(len(values), dtype=bool), _DATE_RULE)
+        stamps = values.to_numpy()
+        parsed = stamps.astype("datetime64[D]")
+        _refuse(values, name, np.isnat(parsed) | (stamps != parsed.astype(stamps.dtype)), _DATE_RULE)
         return parsed
     raw = np.asarray(values, dtype=object)
-    well_formed = np.fromiter((isinstance(v, str) and ISO_DATE.fullmatch(v) is not None for v in raw), bool,
-                              len(raw))
-    _refuse(raw, name, ~well_formed, "a date written YYYY-MM-DD")
+    days = np.array([_day_text(v) for v in raw], dtype=object)
+    _refuse(raw, name, np.array([d is None for d in days], dtype=bool), _DATE_RULE)
     try:
-        return raw.astype("datetime64[D]")
+        return days.astype("datetime64[D]")
     except ValueError:
         # A well-formed text that is no day (2024-02-30): find which, one by one.
-        bad = np.fromiter((not _is_day(v) for v in raw), bool, len(raw))
-        _refuse(raw, name, bad, "a date written YYYY-MM-DD")
+        bad = np.fromiter((not _is_day(v) for v in days), bool, len(days))
+        _refuse(raw, name, bad, _DATE_RULE)
         raise
+
+
+_DATE_RULE = "a date written YYYY-MM-DD (or a date object, or a timestamp at midnight without a time zone)"
+
+
+def _day_text(value: object) -> str | None:
+    """The day ``value`` names unambiguously, as YYYY-MM-DD: ISO text, a ``datetime.date`` (what Parquet's date
+    columns read as) or a naive timestamp at midnight (pandas' dates); None for anything else, a time of day or
+    a time zone included (which day it is would be a guess)."""
+    if isinstance(value, str):
+        return value if ISO_DATE.fullmatch(value) else None
+    if value is pd.NaT or value is None:
+        return None
+    if isinstance(value, dt.datetime):  # pandas' Timestamp too; before date, which datetime subclasses
+        midnight = value.tzinfo is None and value.time() == dt.time(0)
+        return value.date().isoformat() if midnight else None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64) and not np.isnat(value) and value == value.astype("datetime64[D]"):
+        return str(value.astype("datetime64[D]"))
+    return None
 
 
 def _is_day(text: str) -> bool:

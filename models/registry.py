@@ -11,8 +11,8 @@ from models._settings import settings
 if TYPE_CHECKING:  # only a type here: the service imports this module and never loads MLflow
     from mlflow.entities.model_registry import ModelVersion
 
-__all__ = ["BENTO_MODEL_NAME", "BUNDLE_DIGEST_TAG", "BUNDLE_FILES_TAG", "EXPERIMENT", "PRODUCTION_ALIAS",
-           "REGISTERED_MODEL_NAME", "redacted_uri", "run_of", "tracking_uri"]
+__all__ = ["BENTO_MODEL_NAME", "BUNDLE_DIGEST_TAG", "BUNDLE_FILES_TAG", "EXPERIMENT", "MODEL_DESCRIPTION",
+           "PRODUCTION_ALIAS", "REGISTERED_MODEL_NAME", "redacted_uri", "run_of", "tracking_uri", "version_description"]
 
 REGISTERED_MODEL_NAME = "avstand"
 EXPERIMENT = "avstand"
@@ -22,6 +22,32 @@ BENTO_MODEL_NAME = "avstand"
 # bundle (``Scorer.digest``) and the SHA-256 of each file, which ``avstand serve`` checks the served copy against.
 BUNDLE_DIGEST_TAG = "bundle.sha256"
 BUNDLE_FILES_TAG = "bundle.files"
+# What the registered model is, as MLflow's model page shows it.
+MODEL_DESCRIPTION = (
+    "avstand: a registered jobseeker's chance of work or studies within 6 months (180 days) of the assessment "
+    "date, at any time in the registration, with the chance within 3 and 12 months from the same monthly "
+    "hazards; and from it the policy's recommendation (too close / suitable at level A, B or C / in-depth "
+    "support). Population: everyone registered at the public employment service on an assessment date "
+    "(monthly landmark snapshots of the register extract, one row per registration spell); exits with an "
+    "unknown destination are censored, not failures. Every version carries its data period, audit verdict "
+    "and report in its description and tags; `production` is the alias of the version served. Documentation: "
+    "the project's README.md (sections Training, Audits and the release gate, Serving, MLflow).")
+
+
+def version_description(tags: dict[str, str]) -> str:
+    """A version's description from its tags: the data and periods it was trained on, its audit's verdict
+    and report (or that it is not audited yet), and who signed the audit off."""
+    data = (f"Trained on {tags.get('data.path', '?')} (sha256 {tags.get('data.sha256', '?')[:12]}) as of "
+            f"{tags.get('data.as_of', '?')}: training data to {tags.get('period.train_last', '?')}, test "
+            f"assessments {tags.get('period.test_start', '?')} .. {tags.get('period.test_last', '?')}.")
+    verdict = tags.get("audit.verdict")
+    if verdict is None:
+        return f"{data} Not audited yet (`avstand audit --version N`)."
+    failed = tags.get("audit.failed_gates", "none").replace("none", "")
+    return (f"{data} Audit: {verdict.upper()}{f' (failed: {failed})' if failed else ''}, against production "
+            f"{tags.get('audit.production', 'none')}, {tags.get('audit.audited_at', '')}; signed off by "
+            f"{tags.get('audit.signed_off_by', 'none')}. Report: {tags.get('audit.report', '-')} (also the run's "
+            "artifacts audit/report.html).")
 
 
 def tracking_uri() -> str:

@@ -45,7 +45,7 @@ class Monitored:
 
 def monitor(*, data: Path, as_of: dt.date | None = None, since: dt.date | None = None, until: dt.date | None = None,
             output: Path | None = None, thresholds: Thresholds | None = None,
-            assessment_log: AssessmentLog | None = None, record: bool = True) -> Monitored:
+            assessment_log: AssessmentLog | None = None, record: bool = True, delimiter: str = ",") -> Monitored:
     """Judge the assessments made between ``since`` and ``until`` (assessment days, inclusive; default all).
 
     The fast loop compares their inputs with the production version's test set per day and client; the slow
@@ -68,7 +68,7 @@ def monitor(*, data: Path, as_of: dt.date | None = None, since: dt.date | None =
     spec = production.scorer.spec
     _step(started, "production: version %d (run %s), test set of %s rows", production.version, production.run_id,
           f"{len(production.test_set):,}")
-    extract = load_extract(data, spec=spec, as_of=as_of)
+    extract = load_extract(data, spec=spec, as_of=as_of, delimiter=delimiter)
     _step(started, "extract %s as of %s: %s spells", data, extract.as_of, f"{len(extract.frame):,}")
     owned = assessment_log is None
     assessment_log = assessment_log or AssessmentLog()

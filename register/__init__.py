@@ -17,13 +17,14 @@ from register._coverage import observed_from
 from register._earlier import extract_as_of
 from register._parse import parse_extract
 from register._profile import NUMBER_BINS, profile
-from register._read import ReadError, read_text_table
+from register._read import DELIMITERS, ReadError, read_text_table
 from register._summary import format_summary, stock_on, summarize
 from register._survival import success_share
 from register._validate import PROBLEM_COLUMNS, RULES, SPELL_COLUMNS, find_problems
 from register._write import write_extract
 
 __all__ = [
+    "DELIMITERS",
     "NUMBER_BINS",
     "PROBLEM_COLUMNS",
     "RULES",
@@ -72,9 +73,9 @@ class Extract:
 
 
 def check_extract(
-    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None
+    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None, delimiter: str = ","
 ) -> tuple[pd.DataFrame, pd.DataFrame, dt.date | None]:
-    """Read an extract as text and find every problem in it.
+    """Read an extract as text and find every problem in it (a CSV's cells separated by ``delimiter``).
 
     Returns
     -------
@@ -90,13 +91,13 @@ def check_extract(
     ReadError
         When the file cannot be read as a table at all.
     """
-    raw = read_text_table(path)
+    raw = read_text_table(path, delimiter=delimiter)
     problems, used = find_problems(raw, spec=spec or load_spec(), as_of=as_of)
     return raw, problems, used
 
 
 def load_extract(
-    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None
+    path: str | Path, *, spec: FeatureSpec | None = None, as_of: dt.date | None = None, delimiter: str = ","
 ) -> Extract:
     """Read, check and type an extract; refuse it whole when anything is wrong.
 
@@ -108,6 +109,8 @@ def load_extract(
         Its feature columns; the default spec when omitted.
     as_of : datetime.date, optional
         The day it was taken; the latest date in it when omitted (``Extract.as_of_inferred`` says so).
+    delimiter : str
+        What a CSV file's cells are separated by (``register.DELIMITERS``).
 
     Raises
     ------
@@ -118,7 +121,7 @@ def load_extract(
     """
     path = Path(path)
     spec = spec or load_spec()
-    raw, problems, used = check_extract(path, spec=spec, as_of=as_of)
+    raw, problems, used = check_extract(path, spec=spec, as_of=as_of, delimiter=delimiter)
     if len(problems) or used is None:
         raise ExtractError(path, problems)
     return typed_extract(raw, path=path, spec=spec, as_of=used, as_of_inferred=as_of is None)

@@ -17,20 +17,25 @@ import pyarrow.parquet as pq
 
 from models import TABLE_FORMATS, InputError
 
-__all__ = ["ReadError", "read_text_table"]
+__all__ = ["DELIMITERS", "ReadError", "read_text_table"]
 
-__all__ = ["ReadError", "read_text_table"]
+# What a CSV extract's cells may be separated by: a comma (the contract's default), or a semicolon, what Excel
+# writes with Swedish (and most continental) settings, or a tab.
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 class ReadError(InputError, ValueError):
     """The file cannot be read as a table at all; the message names the file and the reason."""
 
 
-def read_text_table(path: str | Path) -> pd.DataFrame:
+def read_text_table(path: str | Path, *, delimiter: str = ",") -> pd.DataFrame:
     """Read a CSV or Parquet file into a frame of ``object`` columns holding ``str``; empty is ``""``.
 
     Parquet columns are written out as text the way Arrow casts them (dates as ``YYYY-MM-DD``, booleans as
     ``true``/``false``, nulls as ``""``), so a timestamp with a time of day stays visibly not a date.
+
+    ``delimiter`` separates a CSV file's cells (``DELIMITERS``); a file whose one-column header holds another
+    of them is refused with the option that reads it.
 
     Raises
     ------
@@ -38,6 +43,8 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         When the file is missing, of another format, not UTF-8, or has rows with more or fewer fields
         than its header.
     """
+    if delimiter not in DELIMITERS:
+        raise ReadError(f"a delimiter is one of {', '.join(repr(d) for d in DELIMITERS)}, not {delimiter!r}")
     path = Path(path)
     if path.suffix.lower() not in TABLE_FORMATS:
         raise ReadError(f"{path}: expected a .csv or .parquet file")
@@ -45,17 +52,18 @@ def read_text_table(path: str | Path) -> pd.DataFrame:
         raise ReadError(f"{path}: no such file")
     if path.suffix.lower() == ".parquet":
         return _read_parquet(path)
-    return _read_csv(path)
+    return _read_csv(path, delimiter)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, delimiter: str) -> pd.DataFrame:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
+            header = next(csv.reader(handle, delimiter=delimiter), [])
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
     if not header:
         raise ReadError(f"{path}: the file is empty (no header row)")
+    _check_separated(path, header, delimiter)
     _check_header(path, header)
     # pandas fills a short row's missing cells silently, so Arrow reads the file: it hands every row with
     # the wrong number of fields to this handler, with its line number when parsing on one thread.
@@ -70,7 +78,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_ragged, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_ragged,
+                                             newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 strings_can_be_null=False,
@@ -109,6 +118,24 @@ def _to_text_frame(table: pa.Table) -> pd.DataFrame:
     columns = {name: table.column(name).to_numpy(zero_copy_only=False).astype(object)
                for name in table.column_names}
     return pd.DataFrame(columns, columns=table.column_names, dtype=object)
+
+
+def _check_separated(path: Path, header: list[str], delimiter: str) -> None:
+    """A header read as one column that another delimiter splits into several: the file's cells are
+    separated by that one, and reading on would report every column missing and one unknown."""
+    if len(header) != 1:
+        return
+    with path.open(encoding="utf-8", newline="") as handle:
+        first = handle.readline()
+    for other, name in DELIMITERS.items():
+        parts = next(csv.reader([first], delimiter=other), [])
+        if other != delimiter and len(parts) > 2:
+            option = "'\\t'" if other == "\t" else repr(other)
+            shown = ", ".join(parts[:3]) + (", ..." if len(parts) > 3 else "")
+            excel = " (as Excel writes CSV with Swedish settings)" if other == ";" else ""
+            raise ReadError(f"{path}: the header is one column that holds {len(parts)} names separated by "
+                            f"{name}s ({shown}): the file looks {name}-separated{excel}; read it with "
+                            f"--delimiter {option}")
 
 
 def _check_header(path: Path, names: list[str]) -> None:

@@ -38,14 +38,15 @@ class ReleaseResult:
 def release(*, data: str | Path, as_of: dt.date | None = None, spec_path: str | Path | None = None,
             config_path: str | Path | None = None, policy_path: str | Path | None = None,
             gates_path: str | Path | None = None, reports_root: str | Path = "reports",
-            override: str | None = None, signed_off_by: str | None = None) -> ReleaseResult:
+            override: str | None = None, signed_off_by: str | None = None, delimiter: str = ",") -> ReleaseResult:
     """Train -> audit -> promote -> export.
 
     Raises what ``training.train`` and ``audits.audit_version`` raise for unusable input (nothing is
     promoted then); a version refused by its gates is a result (``promoted`` False), not an error.
     """
     load_gates(gates_path)  # refuse a broken gates file before spending minutes on training
-    trained = train(data=data, as_of=as_of, spec_path=spec_path, config_path=config_path, policy_path=policy_path)
+    trained = train(data=data, as_of=as_of, spec_path=spec_path, config_path=config_path, policy_path=policy_path,
+                    delimiter=delimiter)
     findings = audit_version(version=trained.version, gates_path=gates_path, reports_root=reports_root,
                              override=Override(reason=override, user=current_user()) if override else None,
                              signed_off_by=signed_off_by)

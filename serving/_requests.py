@@ -38,6 +38,7 @@ from models import (
     REASON_FIELDS,
     FeatureSpec,
     StrictModel,
+    example_record,
     load_spec,
     looks_like_personal_number,
 )
@@ -234,18 +235,7 @@ def echoed_person_ref(raw: Any) -> str | None:
 
 
 def _example(spec: FeatureSpec) -> dict[str, Any]:
-    example: dict[str, Any] = {}
-    for name in spec.model_features:
-        feature = spec.features[name]
-        if feature.type == "category":
-            values = feature.categories
-            example[name] = values[min(1, len(values) - 1)]
-        elif feature.type == "boolean":
-            example[name] = False
-        else:
-            low, high = feature.bounds
-            example[name] = int(low + (high - low) // 3)
-    return example | {"registered_on": "2026-01-12", "assessed_on": "2026-06-01", "person_ref": "case-4711"}
+    return example_record(spec) | {"person_ref": "case-4711"}
 
 
 def _with_example(model: type[BaseModel], example: dict[str, Any]) -> type[BaseModel]:

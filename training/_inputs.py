@@ -39,10 +39,12 @@ class TrainingInputs:
     spec: FeatureSpec
     config: TrainConfig
     policy: Policy
+    delimiter: str = ","  # what the CSV extract's cells were separated by (recorded with the run)
 
 
 def load_inputs(*, data: str | Path, as_of: dt.date | None = None, spec_path: str | Path | None = None,
-                config_path: str | Path | None = None, policy_path: str | Path | None = None) -> TrainingInputs:
+                config_path: str | Path | None = None, policy_path: str | Path | None = None,
+                delimiter: str = ",") -> TrainingInputs:
     """Read the configuration files and the extract: the first step of ``train``.
 
     Raises
@@ -54,9 +56,9 @@ def load_inputs(*, data: str | Path, as_of: dt.date | None = None, spec_path: st
     """
     started = time.perf_counter()
     spec, config, policy = load_spec(spec_path), load_config(config_path), load_policy(policy_path)
-    extract = load_extract(data, spec=spec, as_of=as_of)
+    extract = load_extract(data, spec=spec, as_of=as_of, delimiter=delimiter)
     log.info("extract: %d spells, as of %s%s, sha256 %s (%.1f s)", len(extract.frame), extract.as_of,
              " (latest date in the file)" if extract.as_of_inferred else "", extract.sha256[:12],
              time.perf_counter() - started)
     return TrainingInputs(data=Path(data), extract=extract, observed_from=observed_from(extract.frame), spec=spec,
-                          config=config, policy=policy)
+                          config=config, policy=policy, delimiter=delimiter)

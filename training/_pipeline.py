@@ -65,6 +65,7 @@ def train(
     spec_path: str | Path | None = None,
     config_path: str | Path | None = None,
     policy_path: str | Path | None = None,
+    delimiter: str = ",",
 ) -> TrainResult:
     """Build a model version from a register extract and register it in MLflow (not promoted).
 
@@ -79,7 +80,7 @@ def train(
     """
     started = time.perf_counter()
     inputs = load_inputs(data=data, as_of=as_of, spec_path=spec_path, config_path=config_path,
-                         policy_path=policy_path)
+                         policy_path=policy_path, delimiter=delimiter)
     snapshots, counts = snapshot(inputs)
     split = split_periods(inputs, snapshots, counts)
     arrays = model_arrays(inputs, snapshots, split)

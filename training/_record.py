@@ -110,6 +110,7 @@ def _tags(inputs: TrainingInputs, split: Split) -> dict[str, str]:
     extract, data = inputs.extract, inputs.data
     return {"data.sha256": extract.sha256, "data.path": str(data), "data.as_of": extract.as_of.isoformat(),
             "data.observed_from": inputs.observed_from.isoformat(), "data.rows": str(len(extract.frame)),
+            "data.delimiter": inputs.delimiter,
             "spec.sha256": inputs.spec.digest(), "policy.sha256": inputs.policy.digest(),
             "policy.version": inputs.policy.version,
             "model.kind": "monthly hazards"} | {f"period.{k}": v for k, v in split.periods.as_dict().items()}

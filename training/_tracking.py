@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import tempfile
+import warnings
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from models import REGISTRATION_BANDS, Scorer
-from models.bundle import ENTRY_POINT
-from models.registry import EXPERIMENT, REGISTERED_MODEL_NAME, tracking_uri
+from models.bundle import ENTRY_POINT, input_example, model_signature
+from models.registry import EXPERIMENT, MODEL_DESCRIPTION, REGISTERED_MODEL_NAME, tracking_uri, version_description
 
 __all__ = ["code_version", "log_training_run"]
 
@@ -87,16 +88,22 @@ def log_training_run(
             mlflow.log_artifact(str(figure), artifact_path="training")
         with tempfile.TemporaryDirectory() as tmp:
             bundle = scorer.save(Path(tmp) / "bundle")
-            info = mlflow.pyfunc.log_model(
-                name="model", python_model=str(ENTRY_POINT), artifacts={"bundle": str(bundle)},
-                registered_model_name=REGISTERED_MODEL_NAME,
-                pip_requirements=[f"{p}=={version(p)}" for p in _REQUIREMENTS],
-            )
+            with warnings.catch_warnings():
+                # MLflow 3.17 compares the example's columns with a range, which pandas 3 deprecates; harmless here.
+                warnings.filterwarnings("ignore", message="Operation with range is deprecated")
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=str(ENTRY_POINT), artifacts={"bundle": str(bundle)},
+                    registered_model_name=REGISTERED_MODEL_NAME,
+                    pip_requirements=[f"{p}=={version(p)}" for p in _REQUIREMENTS],
+                    signature=model_signature(scorer.spec), input_example=input_example(scorer.spec),
+                )
     model_version = int(info.registered_model_version)
     client = MlflowClient(tracking_uri=uri)
     for key, value in all_tags.items():
         client.set_model_version_tag(REGISTERED_MODEL_NAME, str(model_version), key, value)
     client.set_model_version_tag(REGISTERED_MODEL_NAME, str(model_version), "run_id", run.info.run_id)
+    client.update_registered_model(REGISTERED_MODEL_NAME, description=MODEL_DESCRIPTION)
+    client.update_model_version(REGISTERED_MODEL_NAME, str(model_version), description=version_description(all_tags))
     log.info("mlflow: run %s in %s; registered %s version %d (not promoted)", run.info.run_id, uri,
              REGISTERED_MODEL_NAME, model_version)
     return run.info.run_id, model_version

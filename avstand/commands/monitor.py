@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from avstand._common import EXIT_FAILED, EXIT_OK, invalid_extract, iso_date
+from avstand._common import EXIT_FAILED, EXIT_OK, add_delimiter_argument, invalid_extract, iso_date
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,6 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", type=Path, required=True,
                    help="a register extract taken after the assessments, .csv or .parquet")
+    add_delimiter_argument(p)
     p.add_argument("--as-of", type=iso_date, default=None,
                    help="the day the extract was taken; default: the latest date in the file")
     p.add_argument("--from", dest="since", type=iso_date, default=None,
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         done = monitor(data=args.data, as_of=args.as_of, since=args.since, until=args.until, output=args.output,
-                       thresholds=load_thresholds(args.thresholds))
+                       thresholds=load_thresholds(args.thresholds), delimiter=args.delimiter)
     except ExtractError as exc:
         raise invalid_extract(exc, "monitored") from exc
     except ReadError as exc:

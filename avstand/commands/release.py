@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = release(data=args.data, as_of=args.as_of, spec_path=args.spec, config_path=args.config,
                          policy_path=args.policy, gates_path=args.gates, reports_root=args.reports,
-                         override=args.override_gate, signed_off_by=args.signed_off_by)
+                         override=args.override_gate, signed_off_by=args.signed_off_by,
+                         delimiter=args.delimiter)
     except ExtractError as exc:  # found before training: nothing was registered (later errors say for themselves)
         raise invalid_extract(exc, "registered") from exc
     print(format_result(result.trained))

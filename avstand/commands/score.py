@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from avstand._common import EXIT_OK, invalid_extract, iso_date
+from avstand._common import EXIT_OK, add_delimiter_argument, invalid_extract, iso_date
 from avstand._database import opened_log
 from models import OUTCOMES, TABLE_FORMATS, InputError, RecordError
 from register import Extract, ExtractError, ReadError, latest_date, load_extract, write_extract
@@ -39,6 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--input", type=Path, required=True, help="the register extract, .csv or .parquet")
+    add_delimiter_argument(p)
     p.add_argument("--output", type=Path, required=True, help="where to write the scores, .csv or .parquet")
     p.add_argument("--as-of", type=iso_date, default=None,
                    help="the assessment day (and the day the extract was taken); default: the latest date in "
@@ -80,7 +81,7 @@ _CANNOT_OPEN = "the assessment log cannot be opened"
 def _read(args: argparse.Namespace, production: Production, started: float) -> Extract:
     """The checked extract, and the as-of day no later than its own latest date."""
     try:
-        extract = load_extract(args.input, spec=production.scorer.spec, as_of=args.as_of)
+        extract = load_extract(args.input, spec=production.scorer.spec, as_of=args.as_of, delimiter=args.delimiter)
     except ExtractError as exc:
         raise invalid_extract(exc, "scored") from exc
     except ReadError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from avstand._common import EXIT_OK, invalid_extract, iso_date
+from avstand._common import EXIT_OK, add_delimiter_argument, invalid_extract, iso_date
 from models import REGISTRATION_BANDS, InputError
 from register import ExtractError
 
@@ -34,6 +34,7 @@ def add_training_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", type=Path, default=None, help="feature spec (YAML); default: models/feature_spec.yaml")
     p.add_argument("--config", type=Path, default=None, help="training config (YAML); default: training/config.yaml")
     p.add_argument("--policy", type=Path, default=None, help="outcome policy (YAML); default: models/policy.yaml")
+    add_delimiter_argument(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         result = train(data=args.data, as_of=args.as_of, spec_path=args.spec, config_path=args.config,
-                       policy_path=args.policy)
+                       policy_path=args.policy, delimiter=args.delimiter)
     except ExtractError as exc:
         raise invalid_extract(exc, "registered") from exc
     except InputError as exc:  # the file, spec, policy, config or data: whichever, the user must know nothing moved

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from avstand._common import EXIT_BAD_INPUT, EXIT_OK, iso_date
+from avstand._common import EXIT_BAD_INPUT, EXIT_OK, add_delimiter_argument, iso_date
 from models import load_spec, write_csv
 from register import RULES, check_extract, format_summary, summarize, typed_extract
 
@@ -27,6 +27,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--data", type=Path, required=True, help="the extract, .csv or .parquet")
+    add_delimiter_argument(p)
     p.add_argument("--spec", type=Path, default=None,
                    help="feature spec (YAML); default: the spec shipped in models/feature_spec.yaml")
     p.add_argument("--as-of", type=iso_date, default=None,
@@ -40,7 +41,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     started = time.perf_counter()
-    raw, problems, as_of = check_extract(args.data, spec=spec, as_of=args.as_of)
+    raw, problems, as_of = check_extract(args.data, spec=spec, as_of=args.as_of, delimiter=args.delimiter)
     log.info("checked %s: %d rows, %d problems (%.1f s)", args.data, len(raw), len(problems),
              time.perf_counter() - started)
     if args.as_of is None and as_of is not None:

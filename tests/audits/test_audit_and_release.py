@@ -293,3 +293,30 @@ def test_a_report_renders_a_new_feature_and_an_older_audit_json(tmp_path, agains
         entry.pop("integer", None)
     paths = write_reports(findings, tmp_path / "old")
     assert "nobody: not signed off" in paths["html"].read_text() and paths["card"].exists()
+
+
+def test_the_audits_figures_are_metrics_on_the_run_so_mlflow_can_compare_versions(store, good, against_production):
+    client, findings = store["client"], good["findings"]
+    metrics = client.get_run(findings["meta"]["run_id"]).data.metrics
+    bands = findings["bands"]
+    assert metrics["audit.auc"] == pytest.approx(bands["overall"]["auc"])
+    assert metrics["audit.calibration.band.12-24"] == pytest.approx(bands["12-24 months"]["calibration_in_the_large"])
+    assert metrics["audit.calibration.band.24plus"] == pytest.approx(bands["24+ months"]["calibration_in_the_large"])
+    assert metrics["audit.gate.calibration_overall"] == 1.0 and metrics["audit.gates.failed"] == 0.0
+    assert client.get_run(findings["meta"]["run_id"]).data.tags["audit.verdict"] == "pass"
+    refused = client.get_run(against_production["findings"]["meta"]["run_id"]).data
+    assert refused.tags["audit.verdict"] == "fail" and refused.metrics["audit.gates.failed"] >= 1
+    assert refused.metrics["audit.gate.calibration_by_registration_time"] == 0.0
+    # The same names on both runs: MLflow's comparison view lines them up.
+    assert {k for k in metrics if k.startswith("audit.calibration.band.")} == {
+        k for k in refused.metrics if k.startswith("audit.calibration.band.")}
+
+
+def test_the_registered_model_and_each_version_say_what_they_are(store, good, against_production):
+    client = store["client"]
+    assert "within 6 months (180 days)" in client.get_registered_model("avstand").description
+    described = client.get_model_version("avstand", "1").description
+    assert "Audit: PASS" in described and "as of" in described and "/1/report.html" in described
+    refused = client.get_model_version("avstand", str(against_production["version"])).description
+    assert "Audit: FAIL (failed: " in refused and "calibration_by_registration_time" in refused
+    assert "signed off by Ada Lövgren" in refused

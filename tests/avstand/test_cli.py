@@ -124,3 +124,14 @@ def test_validate_unusable_input_exits_2(made, tmp_path, setup, fragment):
 def test_a_date_not_written_yyyy_mm_dd_is_refused(made, written):
     result = avstand("validate", "--data", made, "--as-of", written)
     assert result.returncode == 2 and f"{written!r} is not a date written YYYY-MM-DD" in result.stderr
+
+
+def test_validate_reads_a_semicolon_separated_file_when_told(made, tmp_path):
+    semicolons = tmp_path / "excel.csv"
+    semicolons.write_text(made.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    refused = avstand("validate", "--data", semicolons)
+    assert refused.returncode == 2 and "read it with --delimiter ';'" in refused.stderr
+    assert "missing_column" not in refused.stdout + refused.stderr
+    read = avstand("validate", "--data", semicolons, "--delimiter", ";")
+    assert read.returncode == 0 and ": clean (" in read.stdout, read.stdout + read.stderr
+    assert avstand("validate", "--data", semicolons, "--delimiter", "|").returncode == 2

@@ -76,3 +76,20 @@ def test_parquet_timestamps_with_a_time_are_not_taken_for_dates(tmp_path, small_
     pq.write_table(table, path)
     text = read_text_table(path)
     assert text["registered_on"].str.contains(" ").all()
+
+
+@pytest.mark.parametrize(("delimiter", "name", "option"), [(";", "semicolon", "--delimiter ';'"),
+                                                           ("\t", "tab", "--delimiter '\\t'")])
+def test_a_file_separated_otherwise_is_named_and_read_when_told(tmp_path, small_files, delimiter, name, option):
+    text = small_files["csv"].read_text(encoding="utf-8").replace(",", delimiter)  # the small register has no commas
+    path = tmp_path / "excel.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReadError) as refused:
+        read_text_table(path)
+    message = str(refused.value)
+    assert f"names separated by {name}s (person_id, registered_on, exited_on, ...)" in message
+    assert f"looks {name}-separated" in message and option in message
+    pd.testing.assert_frame_equal(read_text_table(path, delimiter=delimiter), read_text_table(small_files["csv"]))
+    assert load_extract(path, delimiter=delimiter).sha256 != load_extract(small_files["csv"]).sha256  # the file's own
+    with pytest.raises(ReadError, match="a delimiter is one of"):
+        read_text_table(path, delimiter="|")
