@@ -21,7 +21,8 @@ def _key(text: str) -> str:
 
 def audit_metrics(findings: dict[str, Any]) -> dict[str, float]:
     """Calibration and discrimination overall and by band, the largest fairness excess by grouping, and
-    each gate's verdict (1 pass, 0 fail; a gate not judged or not applicable has no value)."""
+    each gate's verdict (1 pass, 0 fail, NaN for a gate not judged or not applicable: logged all the same, so
+    that a re-audit does not leave an earlier audit's verdict showing as the latest value)."""
     out: dict[str, float] = {}
     overall = findings["bands"]["overall"]
     for name in ("auc", "ece", "brier", "calibration_slope"):
@@ -34,8 +35,8 @@ def audit_metrics(findings: dict[str, Any]) -> dict[str, float]:
     for grouping, result in findings["fairness"].items():
         for metric in ("false_far", "false_too_close"):
             out[f"audit.{metric}.excess.{_key(grouping)}"] = result[metric].get("excess")
+    out = {k: float(v) for k, v in out.items() if v is not None and math.isfinite(float(v))}
     for gate in findings["gates"]:
-        if gate["verdict"] in ("pass", "fail"):
-            out[f"audit.gate.{gate['gate']}"] = 1.0 if gate["verdict"] == "pass" else 0.0
+        out[f"audit.gate.{gate['gate']}"] = {"pass": 1.0, "fail": 0.0}.get(gate["verdict"], math.nan)
     out["audit.gates.failed"] = float(len(findings["meta"]["failed_gates"]))
-    return {k: float(v) for k, v in out.items() if v is not None and math.isfinite(float(v))}
+    return out

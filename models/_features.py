@@ -176,7 +176,11 @@ def _numbers(values: pd.Series | np.ndarray, name: str, low: float, high: float)
 def _dates(values: pd.Series | np.ndarray, name: str) -> np.ndarray:
     """The column as ``datetime64[D]``; text must be exactly YYYY-MM-DD and a real day."""
     if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
-        if getattr(values.dt, "tz", None) is not None:  # which day an instant is depends on where: a guess
+        try:
+            zone = values.dt.tz
+        except (AttributeError, NotImplementedError):  # an Arrow date column (date32) has no time zone
+            zone = None
+        if zone is not None:  # which day an instant is depends on where: a guess
             _refuse(values, name, np.ones(len(values), dtype=bool), _DATE_RULE)
         stamps = values.to_numpy()
         parsed = stamps.astype("datetime64[D]")
@@ -206,7 +210,7 @@ def _day_text(value: object) -> str | None:
     if value is pd.NaT or value is None:
         return None
     if isinstance(value, dt.datetime):  # pandas' Timestamp too; before date, which datetime subclasses
-        midnight = value.tzinfo is None and value.time() == dt.time(0)
+        midnight = value.tzinfo is None and value.time() == dt.time(0) and getattr(value, "nanosecond", 0) == 0
         return value.date().isoformat() if midnight else None
     if isinstance(value, dt.date):
         return value.isoformat()

@@ -43,9 +43,10 @@ def version_description(tags: dict[str, str]) -> str:
     verdict = tags.get("audit.verdict")
     if verdict is None:
         return f"{data} Not audited yet (`avstand audit --version N`)."
-    failed = tags.get("audit.failed_gates", "none").replace("none", "")
+    failed = "" if tags.get("audit.failed_gates", "none") == "none" else tags["audit.failed_gates"].replace(",", ", ")
+    moment = f", {tags['audit.audited_at']}" if tags.get("audit.audited_at") else ""
     return (f"{data} Audit: {verdict.upper()}{f' (failed: {failed})' if failed else ''}, against production "
-            f"{tags.get('audit.production', 'none')}, {tags.get('audit.audited_at', '')}; signed off by "
+            f"{tags.get('audit.production', 'none')}{moment}; signed off by "
             f"{tags.get('audit.signed_off_by', 'none')}. Report: {tags.get('audit.report', '-')} (also the run's "
             "artifacts audit/report.html).")
 

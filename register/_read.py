@@ -57,7 +57,9 @@ def read_text_table(path: str | Path, *, delimiter: str = ",") -> pd.DataFrame:
 
 def _read_csv(path: Path, delimiter: str) -> pd.DataFrame:
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a byte-order mark (Excel's "CSV UTF-8" writes one) is not part of the first name; Arrow
+        # drops it too, so the names here are the columns Arrow reads.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle, delimiter=delimiter), [])
     except UnicodeDecodeError as exc:
         raise ReadError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
@@ -125,7 +127,7 @@ def _check_separated(path: Path, header: list[str], delimiter: str) -> None:
     separated by that one, and reading on would report every column missing and one unknown."""
     if len(header) != 1:
         return
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
     for other, name in DELIMITERS.items():
         parts = next(csv.reader([first], delimiter=other), [])

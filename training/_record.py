@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from models import HORIZONS, POLICY_MONTHS, STEP_DAYS, FeatureSpec, Scorer, month_text
-from register import profile
+from register import DELIMITERS, profile
 from training._datasets import PeriodRows, Split
 from training._evaluation import Evaluation, observed_within
 from training._inputs import TrainingInputs
@@ -110,7 +110,7 @@ def _tags(inputs: TrainingInputs, split: Split) -> dict[str, str]:
     extract, data = inputs.extract, inputs.data
     return {"data.sha256": extract.sha256, "data.path": str(data), "data.as_of": extract.as_of.isoformat(),
             "data.observed_from": inputs.observed_from.isoformat(), "data.rows": str(len(extract.frame)),
-            "data.delimiter": inputs.delimiter,
+            "data.delimiter": DELIMITERS[inputs.delimiter] if inputs.data.suffix.lower() == ".csv" else "none",
             "spec.sha256": inputs.spec.digest(), "policy.sha256": inputs.policy.digest(),
             "policy.version": inputs.policy.version,
             "model.kind": "monthly hazards"} | {f"period.{k}": v for k, v in split.periods.as_dict().items()}

@@ -32,3 +32,18 @@ def test_reasons_write_numbers_without_a_floats_last_digits(value, lang, text):
     from models._reasons import _number
 
     assert _number(value, lang) == text
+
+
+def test_every_gate_has_a_metric_and_one_not_judged_is_nan_not_left_out():
+    import math
+
+    from audits._metrics import audit_metrics
+
+    findings = {"bands": {"overall": {"auc": 0.7, "calibration_in_the_large": 0.01}, "24+ months": {
+        "rows": 10, "calibration_in_the_large": -0.02, "auc": float("nan")}}, "fairness": {},
+        "gates": [{"gate": "a", "verdict": "pass"}, {"gate": "b", "verdict": "fail"},
+                  {"gate": "c", "verdict": "not_judged"}], "meta": {"failed_gates": ["b"]}}
+    metrics = audit_metrics(findings)
+    assert metrics["audit.gate.a"] == 1.0 and metrics["audit.gate.b"] == 0.0 and math.isnan(metrics["audit.gate.c"])
+    assert metrics["audit.calibration.band.24plus"] == -0.02 and "audit.auc.band.24plus" not in metrics
+    assert metrics["audit.gates.failed"] == 1.0

@@ -93,3 +93,11 @@ def test_a_file_separated_otherwise_is_named_and_read_when_told(tmp_path, small_
     assert load_extract(path, delimiter=delimiter).sha256 != load_extract(small_files["csv"]).sha256  # the file's own
     with pytest.raises(ReadError, match="a delimiter is one of"):
         read_text_table(path, delimiter="|")
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column_name(tmp_path, small_files):
+    path = tmp_path / "excel-utf8.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + small_files["csv"].read_bytes().replace(b",", b";"))
+    with pytest.raises(ReadError, match=r"\(person_id, registered_on, exited_on, \.\.\.\)"):
+        read_text_table(path)
+    pd.testing.assert_frame_equal(read_text_table(path, delimiter=";"), read_text_table(small_files["csv"]))
