@@ -17,27 +17,23 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from audits._audit import AuditError, audit_inputs
-from audits._calibration import calibration_audit
-from audits._evaluate import Scored
-from audits._fairness import DECISIONS, fairness_audit
+from audits._evaluate import version_figures
+from audits._fairness import DECISIONS
 from audits._gates import load_gates
 from audits._groups import audit_groups
-from audits._plots import calibration_plot, fairness_plot, ordered, readable, reliability_plot
+from audits._plots import calibration_plot, fairness_plot, ordered, reliability_plot
 from audits._quality import version_changes
-from audits._report import _calibration_table, _fairness_table, _fmt, _pct
-from models import REGISTRATION_TIME, reliability_curve
+from audits._report import html_environment
 from models.registry import REGISTERED_MODEL_NAME, tracking_uri
 
 __all__ = ["compare_versions"]
 
 log = logging.getLogger("avstand.audit")
 
-_TEMPLATES = Path(__file__).with_name("templates")
 _RANK = {d: i for i, d in enumerate(DECISIONS)}  # too close (0) ... in-depth support (4): further from work
 
 
@@ -61,7 +57,9 @@ def compare_versions(*, first: int, second: int, gates_path: str | Path | None =
     a, b = scored[first], scored[second]
     test_set = inputs.test_set
     groups = audit_groups(test_set, spec=inputs.scorer.spec, intersections=gates.intersections)
-    figures = {s.name: _figures(s, test_set, groups, gates) for s in (a, b)}
+    changes = version_changes(candidate_decision=a.decision, production_decision=b.decision,
+                              candidate_p=a.probability, production_p=b.probability)
+    figures = {s.name: version_figures(s, test_set=test_set, groups=groups, gates=gates) for s in (a, b)}
     log.info("versions %s and %s on %d test rows of version %s: calibration and fairness by %d groupings (%.0f s)",
              first, second, len(test_set), later, len(groups.columns), time.perf_counter() - started)
     result = {
@@ -69,10 +67,9 @@ def compare_versions(*, first: int, second: int, gates_path: str | Path | None =
                  "test_rows": len(test_set), "test_start": inputs.run.data.tags.get("period.test_start"),
                  "test_last": inputs.run.data.tags.get("period.test_last"), "gates_sha256": gates.digest(),
                  "replicates": gates.bootstrap.replicates},
-        "changes": version_changes(candidate_decision=a.decision, production_decision=b.decision,
-                                   candidate_p=a.probability, production_p=b.probability),
+        "changes": changes,
         "transitions": _transitions(b.decision, a.decision),
-        "jaccard": _jaccard(a.decision, b.decision),
+        "jaccard": _jaccard(a.decision, b.decision) | {"C or in-depth": changes["far_jaccard"]},
         "changers_by_level": _changers(b.decision, a.decision, pd.Series(b.decision, dtype=object)),
         "changers_by_group": {column: _changers(b.decision, a.decision, groups[column]) for column in groups},
         "figures": figures,
@@ -99,34 +96,18 @@ def _by_test_period(first: int, second: int) -> tuple[int, int]:
     return later, second if later == first else first
 
 
-def _figures(scored: Scored, test_set: pd.DataFrame, groups: pd.DataFrame, gates) -> dict[str, Any]:
-    """A version's calibration (overall, by band and group) and fairness on the rows, with intervals."""
-    y, w, person = test_set["label"].to_numpy(), test_set["weight"].to_numpy(), test_set["person_id"].to_numpy()
-    boot = {"n_boot": gates.bootstrap.replicates, "seed": gates.bootstrap.seed}
-    calibration = calibration_audit(y=y, p=scored.probability, w=w, person=person, groups=groups,
-                                    min_rows=gates.min_rows_per_group, **boot)
-    fairness = fairness_audit(y=y, p=scored.probability, decision=scored.decision, w=w, person=person, groups=groups,
-                              min_outcomes=gates.min_outcomes_per_group, min_expected_errors=gates.min_expected_errors,
-                              **boot)
-    predicted, observed = reliability_curve(y, scored.probability, w)
-    bands = dict(ordered(calibration["groups"][REGISTRATION_TIME]))
-    return {"bands": {"overall": calibration["overall"]} | bands, "calibration": calibration, "fairness": fairness,
-            "reliability": {"predicted": predicted.tolist(), "observed": observed.tolist()}}
-
-
 def _transitions(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, int]]:
     """Rows by the second version's decision (``before``) and the first's (``after``)."""
     return {d: {e: int(np.sum((before == d) & (after == e))) for e in DECISIONS} for d in DECISIONS}
 
 
 def _jaccard(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    """Overlap (intersection over union) of the two versions' sets per decision, and of the far-placed."""
-    sets = {d: (a == d, b == d) for d in DECISIONS} | {"C or in-depth": (np.isin(a, ("C", "in_depth_support")),
-                                                                       np.isin(b, ("C", "in_depth_support")))}
+    """Overlap (intersection over union) of the two versions' sets per decision (both empty: 1)."""
     out = {}
-    for name, (x, y) in sets.items():
+    for d in DECISIONS:
+        x, y = a == d, b == d
         union = int(np.sum(x | y))
-        out[name] = float(np.sum(x & y) / union) if union else 1.0  # both empty: the same set (as version_changes)
+        out[d] = float(np.sum(x & y) / union) if union else 1.0
     return out
 
 
@@ -157,9 +138,5 @@ def _write(result: dict, folder: Path) -> None:
         "reliability": reliability_plot({n: figures[n]["reliability"] for n in names}),
         "false_far": fairness_plot({n: figures[n]["fairness"] for n in names}),
     }
-    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    env.globals |= {"fmt": _fmt, "pct": _pct, "calibration_table": _calibration_table,
-                    "fairness_table": _fairness_table, "readable": readable, "decisions": DECISIONS}
-    html = env.get_template("compare.html.j2").render(**result, plots=plots)
+    html = html_environment().get_template("compare.html.j2").render(**result, plots=plots)
     (folder / "compare.html").write_text(html, encoding="utf-8")

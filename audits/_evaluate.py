@@ -22,7 +22,7 @@ from audits._quality import data_drift, version_changes
 from audits._verdicts import evaluate_gates
 from models import REGISTRATION_BANDS, REGISTRATION_TIME, FeatureSpec, reliability_curve
 
-__all__ = ["Scored", "evaluate_candidate"]
+__all__ = ["Scored", "evaluate_candidate", "version_figures"]
 
 _BANDS = [label for label, _, _ in REGISTRATION_BANDS]
 log = logging.getLogger("avstand.audit")
@@ -93,8 +93,7 @@ def evaluate_candidate(*, test_set: pd.DataFrame, candidate: Scored, production:
                       "disparity_changes": disparity_changes(fairness, prod_fairness)}
         _drop_draws(fairness)
         _drop_draws(prod_fairness)
-        beside = _production_figures(production, prod_fairness, y=y, w=w, person=person, groups=groups,
-                                     gates=gates)
+        beside = version_figures(production, test_set=test_set, groups=groups, gates=gates, fairness=prod_fairness)
         step.done(f"{production.name}: its calibration and fairness on the same rows, the paired AUC and excess")
         if candidate.profile is not None and production.profile is not None:
             drift = _with_integer_flags(data_drift(candidate.profile, production.profile), spec)
@@ -132,15 +131,21 @@ class _Steps:
         self.last = now
 
 
-def _production_figures(production: Scored, fairness: dict, *, y, w, person, groups: pd.DataFrame,
-                        gates: Gates) -> dict:
-    """Production's figures on the candidate's test rows, for the report to show beside the candidate's
-    (the gates compare the two; a reader should see both)."""
-    p = production.probability
+def version_figures(scored: Scored, *, test_set: pd.DataFrame, groups: pd.DataFrame, gates: Gates,
+                    fairness: dict | None = None) -> dict:
+    """A version's figures on ``test_set``: calibration overall, by band and by group, fairness (``fairness``
+    when already computed on these rows), the reliability curves; what the report shows of production beside
+    the candidate, and what ``avstand compare`` shows of each version."""
+    y, w, person = test_set["label"].to_numpy(), test_set["weight"].to_numpy(), test_set["person_id"].to_numpy()
+    p, n_boot, seed = scored.probability, gates.bootstrap.replicates, gates.bootstrap.seed
     calibration = calibration_audit(y=y, p=p, w=w, person=person, groups=groups, min_rows=gates.min_rows_per_group,
-                                    n_boot=gates.bootstrap.replicates, seed=gates.bootstrap.seed)
+                                    n_boot=n_boot, seed=seed)
+    if fairness is None:
+        fairness = fairness_audit(y=y, p=p, decision=scored.decision, w=w, person=person, groups=groups,
+                                  min_outcomes=gates.min_outcomes_per_group,
+                                  min_expected_errors=gates.min_expected_errors, n_boot=n_boot, seed=seed)
     present = calibration["groups"][REGISTRATION_TIME]
-    return {"name": production.name, "calibration": calibration, "fairness": fairness,
+    return {"name": scored.name, "calibration": calibration, "fairness": fairness,
             "bands": {"overall": calibration["overall"]} | {b: present[b] for b in _BANDS if b in present},
             "reliability": _reliability(y, p, w), "reliability_by_band": _reliability_by_band(y, p, w, groups)}
 

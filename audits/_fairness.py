@@ -29,10 +29,10 @@ import pandas as pd
 
 from audits._bootstrap import person_replicates, summarise_draws
 
-__all__ = ["DECISIONS", "ERROR_METRICS", "decision_labels", "fairness_audit"]
+__all__ = ["DECISIONS", "ERROR_METRICS", "FAR_DECISIONS", "decision_labels", "fairness_audit"]
 
 DECISIONS = ("too_close", "A", "B", "C", "in_depth_support")
-_FAR = ("C", "in_depth_support")
+FAR_DECISIONS = ("C", "in_depth_support")  # placed far from work: level C or in-depth support
 ERROR_METRICS = ("false_far", "false_too_close")
 
 
@@ -95,7 +95,7 @@ def fairness_audit(*, y: np.ndarray, p: np.ndarray, decision: np.ndarray, w: np.
 def _terms(metric: str, y, p, decision) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(error decision, outcome that makes it an error, its expected value by the score) per row."""
     if metric == "false_far":
-        return np.isin(decision, _FAR).astype(float), (y == 1).astype(float), p
+        return np.isin(decision, FAR_DECISIONS).astype(float), (y == 1).astype(float), p
     return (decision == "too_close").astype(float), (y == 0).astype(float), 1 - p
 
 

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import chi2, spearmanr
 
+from audits._fairness import FAR_DECISIONS
+
 __all__ = ["PSI_FLOOR", "data_drift", "version_changes"]
 
 PSI_FLOOR = 1e-4  # a share of zero would make the PSI infinite; treat it as one in ten thousand
@@ -76,7 +78,7 @@ def version_changes(*, candidate_decision: np.ndarray, production_decision: np.n
     Returns the share whose decision (too close / A / B / C / in-depth) changes, the share whose outcome
     changes, the Jaccard overlap of the sets placed at C or in-depth support, and the score correlations.
     """
-    far = ("C", "in_depth_support")
+    far = FAR_DECISIONS
     a, b = np.isin(candidate_decision, far), np.isin(production_decision, far)
     union = np.sum(a | b)
 

@@ -23,7 +23,7 @@ from audits._plots import (
     reliability_plot,
 )
 
-__all__ = ["write_reports"]
+__all__ = ["html_environment", "write_reports"]
 
 _TEMPLATES = Path(__file__).with_name("templates")
 
@@ -143,6 +143,20 @@ def _plots(findings: dict) -> dict[str, str]:
     }
 
 
+def _environment(*, autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=autoescape, undefined=StrictUndefined,
+                      keep_trailing_newline=True)
+    env.globals |= {"fmt": _fmt, "pct": _pct, "interval": _interval, "calibration_table": _calibration_table,
+                    "fairness_table": _fairness_table, "bin_text": _bin_text, "readable": readable,
+                    "decisions": DECISIONS, "ordered": ordered, "ratio_text": _ratio_text}
+    return env
+
+
+def html_environment() -> Environment:
+    """The audit templates with the report's helpers, escaping HTML (the report and the comparison)."""
+    return _environment(autoescape=True)
+
+
 def write_reports(findings: dict, folder: Path, *, audited_at: str | None = None) -> dict[str, Path]:
     """Write ``audit.json``, ``report.html`` and ``model_card.md`` into ``folder``; return their paths.
 
@@ -150,22 +164,15 @@ def write_reports(findings: dict, folder: Path, *, audited_at: str | None = None
     so that the same inputs give the same figures file.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=True, undefined=StrictUndefined,
-                      keep_trailing_newline=True)
-    env.globals |= {"fmt": _fmt, "pct": _pct, "interval": _interval, "calibration_table": _calibration_table,
-                    "fairness_table": _fairness_table, "bin_text": _bin_text, "readable": readable,
-                    "decisions": DECISIONS, "ordered": ordered, "ratio_text": _ratio_text}
     paths = {"json": folder / "audit.json", "html": folder / "report.html", "card": folder / "model_card.md"}
     paths["json"].write_text(json.dumps(findings, indent=1, default=_json_default) + "\n", encoding="utf-8")
     # A report re-written from an older audit.json (release/_cards.py) renders without what it lacks.
     view = {"production": None, "reliability_by_band": {}} | findings | {
         "meta": {"signed_off_by": None} | findings["meta"], "audited_at": audited_at}
     context = view | {"plots": _plots(view)}
-    paths["html"].write_text(env.get_template("report.html.j2").render(**context), encoding="utf-8")
-    markdown = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=False, undefined=StrictUndefined,
-                           keep_trailing_newline=True)
-    markdown.globals |= env.globals
-    paths["card"].write_text(markdown.get_template("model_card.md.j2").render(**view), encoding="utf-8")
+    paths["html"].write_text(html_environment().get_template("report.html.j2").render(**context), encoding="utf-8")
+    card = _environment(autoescape=False).get_template("model_card.md.j2").render(**view)
+    paths["card"].write_text(card, encoding="utf-8")
     return paths
 
 
